@@ -1,0 +1,351 @@
+/*
+ * log.c - JSON line logger; see log.h.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Room kept free at the end of every line for ,"truncated":true}\n */
+#define LOG_TAIL_RESERVE 24
+
+static const char *log_service_name = "unknown";
+static int log_fd = 1;
+static enum log_level log_min_level = LOG_LEVEL_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_setup(const char *service, int fd)
+{
+    log_service_name = service;
+    log_fd = fd;
+}
+
+const char *log_service(void)
+{
+    return log_service_name;
+}
+
+void log_set_min_level(enum log_level level)
+{
+    log_min_level = level;
+}
+
+bool log_level_parse(const char *text, enum log_level *out)
+{
+    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+        if (strcasecmp(text, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *log_level_name(enum log_level level)
+{
+    if ((size_t)level >= sizeof(level_names) / sizeof(level_names[0]))
+        return "error";
+    return level_names[level];
+}
+
+bool log_enabled(enum log_level level)
+{
+    return level >= log_min_level;
+}
+
+int64_t log_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void log_format_time(int64_t unix_ms, char *out, size_t cap)
+{
+    time_t secs = (time_t)(unix_ms / 1000);
+    int millis = (int)(unix_ms % 1000);
+    struct tm tm;
+
+    if (millis < 0) {
+        millis += 1000;
+        secs -= 1;
+    }
+    if (gmtime_r(&secs, &tm) == NULL) {
+        snprintf(out, cap, "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+size_t utf8_sequence_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned int cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff)
+        return 0;
+    if (cp >= 0xd800 && cp <= 0xdfff)
+        return 0;
+    return need;
+}
+
+size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *complete)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t out = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        char esc[8];
+        const char *piece = esc;
+        size_t piece_len;
+        size_t consumed = 1;
+        unsigned char c = s[i];
+
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            piece_len = 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            char short_form = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : 0;
+
+            if (short_form) {
+                esc[0] = '\\';
+                esc[1] = short_form;
+                piece_len = 2;
+            } else {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 0xf];
+                piece_len = 6;
+            }
+        } else if (c < 0x80) {
+            piece = (const char *)&s[i];
+            piece_len = 1;
+        } else {
+            size_t seq = utf8_sequence_len(&s[i], len - i);
+
+            if (seq == 0) {
+                piece = "\\ufffd";
+                piece_len = 6;
+            } else {
+                piece = (const char *)&s[i];
+                piece_len = seq;
+                consumed = seq;
+            }
+        }
+        if (out + piece_len > cap) {
+            *complete = false;
+            return out;
+        }
+        memcpy(dst + out, piece, piece_len);
+        out += piece_len;
+        i += consumed;
+    }
+    *complete = true;
+    return out;
+}
+
+/* Appends raw bytes if they fit before the reserved tail; false if not. */
+static bool append_raw(struct log_line *line, const char *s, size_t n)
+{
+    if (line->len + n > LOG_LINE_MAX - LOG_TAIL_RESERVE)
+        return false;
+    memcpy(line->buf + line->len, s, n);
+    line->len += n;
+    return true;
+}
+
+/* Appends ,"key": and remembers where the field began, for rollback. */
+static bool append_key(struct log_line *line, const char *key, size_t *mark)
+{
+    char tmp[128];
+    bool complete;
+    size_t n;
+
+    *mark = line->len;
+    tmp[0] = ',';
+    tmp[1] = '"';
+    n = 2 + json_escape(tmp + 2, sizeof(tmp) - 4, key, strlen(key), &complete);
+    tmp[n++] = '"';
+    tmp[n++] = ':';
+    if (!complete || !append_raw(line, tmp, n)) {
+        line->len = *mark;
+        line->truncated = true;
+        return false;
+    }
+    return true;
+}
+
+static void append_string_value(struct log_line *line, const char *value, size_t len)
+{
+    size_t room = LOG_LINE_MAX - LOG_TAIL_RESERVE - line->len;
+    size_t limit = len > LOG_VALUE_MAX ? LOG_VALUE_MAX : len;
+    bool complete;
+    size_t n;
+
+    /* Two bytes for the quotes. */
+    if (room < 2) {
+        line->truncated = true;
+        return;
+    }
+    line->buf[line->len++] = '"';
+    n = json_escape(line->buf + line->len, room - 2, value, limit, &complete);
+    line->len += n;
+    line->buf[line->len++] = '"';
+    if (!complete || limit < len)
+        line->truncated = true;
+}
+
+void log_begin_at(struct log_line *line, int64_t unix_ms, enum log_level level, const char *service,
+                  const char *message)
+{
+    char stamp[32];
+
+    line->len = 0;
+    line->level = level;
+    line->truncated = false;
+    log_format_time(unix_ms, stamp, sizeof(stamp));
+    append_raw(line, "{\"time\":\"", 9);
+    append_raw(line, stamp, strlen(stamp));
+    append_raw(line, "\",\"level\":\"", 11);
+    append_raw(line, log_level_name(level), strlen(log_level_name(level)));
+    append_raw(line, "\",\"service\":", 12);
+    append_string_value(line, service, strlen(service));
+    append_raw(line, ",\"message\":", 11);
+    append_string_value(line, message, strlen(message));
+}
+
+void log_begin(struct log_line *line, enum log_level level, const char *message)
+{
+    log_begin_at(line, log_now_ms(), level, log_service_name, message);
+}
+
+void log_strn(struct log_line *line, const char *key, const char *value, size_t len)
+{
+    size_t mark;
+
+    if (value == NULL || !append_key(line, key, &mark))
+        return;
+    append_string_value(line, value, len);
+}
+
+void log_str(struct log_line *line, const char *key, const char *value)
+{
+    if (value != NULL)
+        log_strn(line, key, value, strlen(value));
+}
+
+void log_int(struct log_line *line, const char *key, long long value)
+{
+    char tmp[32];
+    size_t mark;
+    int n = snprintf(tmp, sizeof(tmp), "%lld", value);
+
+    if (!append_key(line, key, &mark))
+        return;
+    if (!append_raw(line, tmp, (size_t)n)) {
+        line->len = mark;
+        line->truncated = true;
+    }
+}
+
+void log_bool(struct log_line *line, const char *key, bool value)
+{
+    size_t mark;
+
+    if (!append_key(line, key, &mark))
+        return;
+    if (!append_raw(line, value ? "true" : "false", value ? 4 : 5)) {
+        line->len = mark;
+        line->truncated = true;
+    }
+}
+
+void log_ms(struct log_line *line, const char *key, double value)
+{
+    char tmp[48];
+    size_t mark;
+    int n;
+
+    /* JSON has no NaN or infinity; a negative duration means a clock step. */
+    if (!(value >= 0.0 && value < 1e12))
+        value = 0.0;
+    n = snprintf(tmp, sizeof(tmp), "%.3f", value);
+    if (!append_key(line, key, &mark))
+        return;
+    if (!append_raw(line, tmp, (size_t)n)) {
+        line->len = mark;
+        line->truncated = true;
+    }
+}
+
+size_t log_finish(struct log_line *line)
+{
+    /* The reserve guarantees room for the tail. */
+    if (line->truncated) {
+        memcpy(line->buf + line->len, ",\"truncated\":true", 17);
+        line->len += 17;
+    }
+    line->buf[line->len++] = '}';
+    line->buf[line->len++] = '\n';
+    return line->len;
+}
+
+void log_end(struct log_line *line)
+{
+    size_t off = 0;
+    size_t n;
+
+    if (!log_enabled(line->level))
+        return;
+    n = log_finish(line);
+
+    while (off < n) {
+        ssize_t w = write(log_fd, line->buf + off, n - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* Nowhere left to report a failed log write. */
+        off += (size_t)w;
+    }
+}
+
+void log_msg(enum log_level level, const char *message)
+{
+    struct log_line line;
+
+    log_begin(&line, level, message);
+    log_end(&line);
+}

@@ -1,0 +1,52 @@
+/*
+ * bar_client.h - foo's side of the contract with bar.
+ *
+ * One channel per process, created once and reused by every request. The
+ * channel is tuned so that it notices a restarted bar quickly, including one
+ * that comes back at a new address under the same name.
+ */
+#ifndef FCGI_BAR_CLIENT_H
+#define FCGI_BAR_CLIENT_H
+
+#include "health_client.h"
+
+#include <grpc/grpc.h>
+#include <stdbool.h>
+
+struct bar_client {
+    grpc_channel *channel;
+    grpc_completion_queue *cq;
+    long timeout_ms;
+};
+
+struct bar_result {
+    grpc_status_code status;
+    char details[256];
+    char value[16]; /* the answer's value when status is OK */
+};
+
+/*
+ * Call before grpc_init(): sets the C core's backup-poll interval (an
+ * environment-only knob) unless the operator already set it.
+ */
+void bar_client_tune_environment(void);
+
+/* Creates the channel to target ("host:port"); false when it cannot. */
+bool bar_client_open(struct bar_client *client, const char *target, long timeout_ms);
+void bar_client_close(struct bar_client *client);
+
+/* Calls GetBar with the request id as metadata and the configured deadline. */
+void bar_client_get(struct bar_client *client, const char *request_id, struct bar_result *res);
+
+/* Calls the standard health check of bar. */
+grpc_status_code bar_client_health(struct bar_client *client, const char *request_id,
+                                   enum health_status *status);
+
+/*
+ * The HTTP status foo answers with for a failed call: 503 when bar cannot be
+ * reached, 504 when the deadline passed, 502 for any other failure. OK maps
+ * to 200.
+ */
+int bar_status_to_http(grpc_status_code status);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * cache.c - see cache.h.
+ */
+#include "cache.h"
+
+#include "log.h"
+#include "monotime.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+
+static struct timeval timeval_from_ms(long ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+    return tv;
+}
+
+void cache_init(struct cache *cache, const struct config_hostport *addr, const char *password,
+                long connect_timeout_ms, long timeout_ms)
+{
+    memset(cache, 0, sizeof(*cache));
+    cache->addr = *addr;
+    cache->password = password;
+    cache->connect_timeout_ms = connect_timeout_ms;
+    cache->timeout_ms = timeout_ms;
+    cache->backoff_ms = BACKOFF_MIN_MS;
+    cache->was_up = true; /* so that a first failure is reported */
+}
+
+void cache_close(struct cache *cache)
+{
+    if (cache->ctx != NULL)
+        redisFree(cache->ctx);
+    cache->ctx = NULL;
+}
+
+static void log_state(struct cache *cache, bool up, const char *error)
+{
+    struct log_line line;
+
+    if (up == cache->was_up)
+        return;
+    cache->was_up = up;
+    log_begin(&line, up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+              up ? "redis connected" : "redis unavailable");
+    log_str(&line, "redis_host", cache->addr.host);
+    log_int(&line, "redis_port", cache->addr.port);
+    if (error != NULL)
+        log_str(&line, "error", error);
+    if (!up)
+        log_int(&line, "retry_in_ms", cache->backoff_ms);
+    log_end(&line);
+}
+
+/* Drops the connection after an error; hiredis contexts are dead after one. */
+static void cache_fail(struct cache *cache, const char *error)
+{
+    struct timespec now = monotime_now();
+    long ms = cache->backoff_ms;
+
+    cache_close(cache);
+    cache->retry_at.tv_sec = now.tv_sec + ms / 1000;
+    cache->retry_at.tv_nsec = now.tv_nsec + (ms % 1000) * 1000000L;
+    if (cache->retry_at.tv_nsec >= 1000000000L) {
+        cache->retry_at.tv_sec++;
+        cache->retry_at.tv_nsec -= 1000000000L;
+    }
+    log_state(cache, false, error);
+    cache->backoff_ms = ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
+}
+
+static bool authenticate(struct cache *cache)
+{
+    redisReply *reply;
+    bool ok;
+
+    if (cache->password == NULL)
+        return true;
+    reply = redisCommand(cache->ctx, "AUTH %s", cache->password);
+    ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
+    if (reply != NULL)
+        freeReplyObject(reply);
+    return ok;
+}
+
+/* A usable connection, or NULL while Redis is down or backing off. */
+static redisContext *cache_conn(struct cache *cache)
+{
+    struct timespec now;
+
+    if (cache->ctx != NULL)
+        return cache->ctx;
+    now = monotime_now();
+    if (now.tv_sec < cache->retry_at.tv_sec ||
+        (now.tv_sec == cache->retry_at.tv_sec && now.tv_nsec < cache->retry_at.tv_nsec))
+        return NULL;
+
+    cache->ctx = redisConnectWithTimeout(cache->addr.host, cache->addr.port,
+                                         timeval_from_ms(cache->connect_timeout_ms));
+    if (cache->ctx == NULL || cache->ctx->err) {
+        char error[128];
+
+        snprintf(error, sizeof(error), "%s", cache->ctx != NULL ? cache->ctx->errstr : "no memory");
+        cache_fail(cache, error);
+        return NULL;
+    }
+    /* The connect timeout covers only the connect; commands need their own. */
+    if (redisSetTimeout(cache->ctx, timeval_from_ms(cache->timeout_ms)) != REDIS_OK) {
+        cache_fail(cache, "cannot set command timeout");
+        return NULL;
+    }
+    if (!authenticate(cache)) {
+        cache_fail(cache, "authentication failed");
+        return NULL;
+    }
+    cache->backoff_ms = BACKOFF_MIN_MS;
+    log_state(cache, true, NULL);
+    return cache->ctx;
+}
+
+/* Runs one command; NULL (and the connection dropped) on any I/O error. */
+static redisReply *command(struct cache *cache, int argc, const char **argv, const size_t *lens)
+{
+    redisContext *ctx = cache_conn(cache);
+    redisReply *reply;
+
+    if (ctx == NULL)
+        return NULL;
+    reply = redisCommandArgv(ctx, argc, argv, lens);
+    if (reply == NULL) {
+        char error[128];
+
+        snprintf(error, sizeof(error), "%s", ctx->errstr);
+        cache_fail(cache, error);
+        return NULL;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        /* Redis answered: the connection is fine, the command was refused. */
+        struct log_line line;
+
+        log_begin(&line, LOG_LEVEL_WARN, "redis command failed");
+        log_str(&line, "command", argv[0]);
+        log_strn(&line, "error", reply->str, reply->len);
+        log_end(&line);
+    }
+    return reply;
+}
+
+static size_t key_for(unsigned long n, char *key, size_t cap)
+{
+    int len = snprintf(key, cap, "factorial:%lu", n);
+
+    return len > 0 ? (size_t)len : 0;
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+enum cache_outcome cache_get(struct cache *cache, unsigned long n, struct cache_value *value)
+{
+    char key[48];
+    const char *argv[2] = {"GET", key};
+    size_t lens[2] = {3, key_for(n, key, sizeof(key))};
+    redisReply *reply = command(cache, 2, argv, lens);
+
+    memset(value, 0, sizeof(*value));
+    if (reply == NULL)
+        return CACHE_UNAVAILABLE;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(reply);
+        return CACHE_UNAVAILABLE;
+    }
+    if (reply->type != REDIS_REPLY_STRING || !all_digits(reply->str, reply->len)) {
+        if (reply->type != REDIS_REPLY_NIL) {
+            struct log_line line;
+
+            log_begin(&line, LOG_LEVEL_WARN, "cache value invalid");
+            log_str(&line, "key", key);
+            log_end(&line);
+        }
+        freeReplyObject(reply);
+        return CACHE_MISS;
+    }
+    value->reply = reply;
+    value->data = reply->str;
+    value->len = reply->len;
+    return CACHE_HIT;
+}
+
+void cache_value_free(struct cache_value *value)
+{
+    if (value->reply != NULL)
+        freeReplyObject(value->reply);
+    memset(value, 0, sizeof(*value));
+}
+
+bool cache_put(struct cache *cache, unsigned long n, const char *digits, size_t len)
+{
+    char key[48];
+    const char *argv[3] = {"SET", key, digits};
+    size_t lens[3] = {3, key_for(n, key, sizeof(key)), len};
+    redisReply *reply = command(cache, 3, argv, lens);
+    bool ok;
+
+    if (reply == NULL)
+        return false;
+    ok = reply->type == REDIS_REPLY_STATUS;
+    freeReplyObject(reply);
+    return ok;
+}
+
+bool cache_ping(struct cache *cache)
+{
+    const char *argv[1] = {"PING"};
+    size_t lens[1] = {4};
+    redisReply *reply = command(cache, 1, argv, lens);
+    bool ok;
+
+    if (reply == NULL)
+        return false;
+    ok = reply->type == REDIS_REPLY_STATUS;
+    freeReplyObject(reply);
+    return ok;
+}

@@ -1,0 +1,192 @@
+/*
+ * rewrite.c - see rewrite.h.
+ */
+#include "rewrite.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <strings.h>
+
+/* Copies src into dst replacing every invalid UTF-8 byte with U+FFFD. */
+static size_t utf8_repair(const char *src, size_t len, char *dst, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t out = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t seq = utf8_sequence_len(&s[i], len - i);
+        const char *piece = seq > 0 ? &src[i] : "\xef\xbf\xbd";
+        size_t piece_len = seq > 0 ? seq : 3;
+
+        if (out + piece_len > cap)
+            break;
+        memcpy(dst + out, piece, piece_len);
+        out += piece_len;
+        i += seq > 0 ? seq : 1;
+    }
+    return out;
+}
+
+static bool string_member(json_object *obj, const char *key, const char **value)
+{
+    json_object *member;
+
+    if (!json_object_object_get_ex(obj, key, &member) ||
+        !json_object_is_type(member, json_type_string))
+        return false;
+    *value = json_object_get_string(member);
+    return true;
+}
+
+/* True when text is one JSON object carrying the schema's required keys. */
+static bool is_schema_line(const char *text, size_t len)
+{
+    struct json_tokener *tok = json_tokener_new();
+    enum log_level level;
+    const char *value;
+    json_object *obj;
+    bool ok;
+
+    if (tok == NULL)
+        return false;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    obj = json_tokener_parse_ex(tok, text, (int)len);
+    ok = obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+         json_tokener_get_parse_end(tok) == len && json_object_is_type(obj, json_type_object) &&
+         string_member(obj, "time", &value) && string_member(obj, "service", &value) &&
+         string_member(obj, "message", &value) && string_member(obj, "level", &value) &&
+         log_level_parse(value, &level);
+    json_object_put(obj);
+    json_tokener_free(tok);
+    return ok;
+}
+
+static bool contains_any(const char *text, size_t len, const char *const *words)
+{
+    for (; *words != NULL; words++) {
+        size_t n = strlen(*words);
+
+        for (size_t i = 0; i + n <= len; i++) {
+            if (strncasecmp(text + i, *words, n) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+static enum log_level guess_level(const char *text, size_t len)
+{
+    static const char *const errors[] = {"error",   "fail",         "fatal", "denied",
+                                         "refused", "cannot",       "can't", "sanitizer",
+                                         "abort",   "segmentation", NULL};
+    static const char *const warnings[] = {"warn", NULL};
+
+    if (contains_any(text, len, errors))
+        return LOG_LEVEL_ERROR;
+    if (contains_any(text, len, warnings))
+        return LOG_LEVEL_WARN;
+    return LOG_LEVEL_INFO;
+}
+
+/* lighttpd's error log: "2026-12-03 16:00:00: (server.c.1234) text". */
+static bool is_lighttpd_line(const char *line, size_t len)
+{
+    static const char shape[] = "dddd-dd-dd dd:dd:dd: (";
+
+    if (len < sizeof(shape) - 1)
+        return false;
+    for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+        if (shape[i] == 'd' ? !isdigit((unsigned char)line[i]) : line[i] != shape[i])
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Redis' log: "1:M 03 Dec 2026 16:00:00.123 * text", the mark after the
+ * time giving the level. Returns the offset of the text, or 0.
+ */
+static size_t redis_line_text(const char *line, size_t len, enum log_level *level)
+{
+    size_t i = 0;
+
+    while (i < len && isdigit((unsigned char)line[i]))
+        i++;
+    if (i == 0 || i + 3 > len || line[i] != ':' || strchr("MSCX", line[i + 1]) == NULL ||
+        line[i + 2] != ' ')
+        return 0;
+    /* "03 Dec 2026 16:00:00.123 " is 25 characters. */
+    i += 3 + 25;
+    if (i + 2 > len || line[i + 1] != ' ')
+        return 0;
+    switch (line[i]) {
+    case '.':
+        *level = LOG_LEVEL_DEBUG;
+        break;
+    case '-':
+    case '*':
+        *level = LOG_LEVEL_INFO;
+        break;
+    case '#':
+        *level = LOG_LEVEL_WARN;
+        break;
+    default:
+        return 0;
+    }
+    return i + 2;
+}
+
+static size_t wrap(const struct rewrite_ctx *ctx, const char *line, size_t len, int64_t now_ms,
+                   char *out, size_t cap)
+{
+    const char *component = ctx->component;
+    const char *message = "unstructured output";
+    enum log_level level;
+    struct log_line entry;
+    size_t skip = 0;
+    size_t n;
+
+    if (is_lighttpd_line(line, len)) {
+        /* The date is local time without milliseconds; ours replaces it. */
+        skip = 21;
+        component = "lighttpd";
+        message = "lighttpd error log";
+        level = guess_level(line + skip, len - skip);
+    } else if ((skip = redis_line_text(line, len, &level)) > 0) {
+        component = "redis";
+        message = "redis log";
+    } else {
+        level = guess_level(line, len);
+    }
+
+    log_begin_at(&entry, now_ms, level, ctx->service, message);
+    log_str(&entry, "component", component);
+    log_strn(&entry, "text", line + skip, len - skip);
+    n = log_finish(&entry);
+    if (n > cap)
+        return 0;
+    memcpy(out, entry.buf, n);
+    return n;
+}
+
+size_t rewrite_line(const struct rewrite_ctx *ctx, const char *line, size_t len, int64_t now_ms,
+                    char *out, size_t cap)
+{
+    while (len > 0 && isspace((unsigned char)line[len - 1]))
+        len--;
+    if (len == 0)
+        return 0;
+    if (line[0] == '{' && cap > 0) {
+        size_t n = utf8_repair(line, len, out, cap - 1);
+
+        if (is_schema_line(out, n)) {
+            out[n++] = '\n';
+            return n;
+        }
+    }
+    return wrap(ctx, line, len, now_ms, out, cap);
+}
