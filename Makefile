@@ -24,6 +24,15 @@ OPTFLAGS := -O2 -g -D_FORTIFY_SOURCE=2
 OPTLDFLAGS :=
 endif
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 GEN := build/gen
 OBJ := $(BUILD)/obj
 BIN := $(BUILD)/bin
@@ -62,8 +71,10 @@ FOO_OBJS := $(OBJ)/fcgi/foo.o $(OBJ)/fcgi/bar_client.o $(FCGI_OBJS)
 FACTORIAL_OBJS := $(OBJ)/fcgi/factorial.o $(OBJ)/fcgi/factorial_math.o \
 	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/cache.o $(FCGI_OBJS)
 SUPERVISOR_OBJS := $(OBJ)/supervisor/supervisor.o $(OBJ)/supervisor/rewrite.o
+HTTP_HEALTHCHECK_OBJS := $(OBJ)/fcgi/healthcheck.o
 
-PROGRAMS := $(BIN)/bar $(BIN)/bar-healthcheck $(BIN)/foo $(BIN)/factorial $(BIN)/supervisor
+PROGRAMS := $(BIN)/bar $(BIN)/bar-healthcheck $(BIN)/foo $(BIN)/factorial $(BIN)/supervisor \
+	$(BIN)/http-healthcheck
 
 .PHONY: help all programs proto clean
 .SECONDARY: $(PROTO_SRCS) $(PROTO_HDRS)
@@ -78,39 +89,55 @@ proto: $(PROTO_SRCS) ## Generate the protobuf-c code from proto/
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
-	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
+	$(call say,PROTOC,$<)
+	$(Q)$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
 
 $(OBJ)/gen/%.o: $(GEN)/%.c $(PROTO_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(GEN_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(GEN_CFLAGS) -c $< -o $@
 
 $(OBJ)/%.o: %.c | $(PROTO_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BIN)/bar: $(BAR_OBJS) $(GRPC_COMMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,$(GRPC_PKGS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,$(GRPC_PKGS))
 
 $(BIN)/bar-healthcheck: $(HEALTHCHECK_OBJS) $(GRPC_COMMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,$(GRPC_PKGS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,$(GRPC_PKGS))
 
 $(BIN)/foo: $(FOO_OBJS) $(GRPC_COMMON_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi $(GRPC_PKGS))
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi $(GRPC_PKGS))
 
 $(BIN)/factorial: $(FACTORIAL_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi json-c hiredis gmp)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi json-c hiredis gmp)
 
 # json-c is linked statically: the supervisor also runs in the Redis image,
 # which has no json-c of its own.
 $(BIN)/supervisor: $(SUPERVISOR_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ -o $@ -Wl,-Bstatic $(call pc_libs,json-c) -Wl,-Bdynamic
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ -Wl,-Bstatic $(call pc_libs,json-c) -Wl,-Bdynamic
+
+$(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@
 
 clean: ## Remove build/
 	rm -rf build
+
+# Targets of their own subjects: containers, k6, CI tooling.
+include $(sort $(wildcard mk/*.mk))
 
 -include $(shell find build -name '*.d' 2>/dev/null)

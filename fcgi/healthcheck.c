@@ -1,0 +1,121 @@
+/*
+ * healthcheck.c - http-healthcheck: exits 0 when GET <path> on host:port
+ * answers 200 within the timeout, 1 otherwise. The foo and factorial images
+ * have no curl or wget, so Docker's healthcheck runs this.
+ *
+ * Usage: http-healthcheck [host:port] [path]
+ *        (defaults 127.0.0.1:8080 and /healthz; HTTP_HEALTHCHECK_TIMEOUT_MS, default 1000)
+ */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Waits for fd to become ready for events; false on timeout or error. */
+static bool wait_for(int fd, short events, int timeout_ms)
+{
+    struct pollfd pfd = {fd, events, 0};
+    int n;
+
+    do {
+        n = poll(&pfd, 1, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    return n == 1 && (pfd.revents & events) != 0;
+}
+
+static int connect_with_timeout(const struct config_hostport *addr, int timeout_ms)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char port[8];
+    int fd = -1;
+
+    snprintf(port, sizeof(port), "%d", addr->port);
+    if (getaddrinfo(addr->host, port, &hints, &res) != 0)
+        return -1;
+    for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        if (errno != EINPROGRESS || !wait_for(fd, POLLOUT, timeout_ms) ||
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int probe(const struct config_hostport *addr, const char *path, int timeout_ms)
+{
+    char request[512];
+    char response[64];
+    size_t got = 0;
+    int status = 0;
+    int fd = connect_with_timeout(addr, timeout_ms);
+    int n;
+
+    if (fd < 0)
+        return 0;
+    n = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path,
+                 addr->host);
+    if (n > 0 && (size_t)n < sizeof(request) && send(fd, request, (size_t)n, MSG_NOSIGNAL) == n) {
+        /* Only the status line matters: "HTTP/1.0 200 OK". */
+        while (got < sizeof(response) - 1 && wait_for(fd, POLLIN, timeout_ms)) {
+            ssize_t r = recv(fd, response + got, sizeof(response) - 1 - got, 0);
+
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            if (memchr(response, '\n', got) != NULL)
+                break;
+        }
+        response[got] = '\0';
+        if (sscanf(response, "HTTP/%*d.%*d %d", &status) != 1)
+            status = 0;
+    }
+    close(fd);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *target = argc > 1 ? argv[1] : "127.0.0.1:8080";
+    const char *path = argc > 2 ? argv[2] : "/healthz";
+    struct config_hostport addr;
+    struct log_line line;
+    long timeout_ms;
+    int status;
+
+    log_setup("http-healthcheck", 1);
+    if (argc > 3 || !config_parse_hostport(target, &addr) || path[0] != '/' ||
+        strpbrk(path, " \r\n") != NULL) {
+        log_msg(LOG_LEVEL_ERROR, "usage: http-healthcheck [host:port] [/path]");
+        return 2;
+    }
+    if (!config_long("HTTP_HEALTHCHECK_TIMEOUT_MS", 1000, 1, 60000, &timeout_ms))
+        return 2;
+
+    status = probe(&addr, path, (int)timeout_ms);
+
+    log_begin(&line, status == 200 ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR, "health check");
+    log_str(&line, "target", target);
+    log_str(&line, "path", path);
+    log_int(&line, "status", status);
+    log_end(&line);
+    return status == 200 ? 0 : 1;
+}
