@@ -134,6 +134,110 @@ $(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@
 
+# --- unit tests (cmocka), built and run under ASan + UBSan -------------------
+
+TEST_CFLAGS := $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
+UNIT_TESTS := factorial_math factorial_request log config grpc_status bar_handlers rewrite
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+
+$(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_factorial_math: $(OBJ)/tests/test_factorial_math.o $(OBJ)/fcgi/factorial_math.o
+$(BUILD)/tests/test_factorial_math: LIBS = gmp
+$(BUILD)/tests/test_factorial_request: $(OBJ)/tests/test_factorial_request.o \
+	$(OBJ)/fcgi/factorial_request.o
+$(BUILD)/tests/test_factorial_request: LIBS = json-c
+$(BUILD)/tests/test_log: $(OBJ)/tests/test_log.o $(COMMON_OBJS)
+$(BUILD)/tests/test_log: LIBS = json-c
+$(BUILD)/tests/test_config: $(OBJ)/tests/test_config.o $(COMMON_OBJS)
+$(BUILD)/tests/test_grpc_status: $(OBJ)/tests/test_grpc_status.o $(OBJ)/fcgi/bar_client.o \
+	$(GRPC_COMMON_OBJS) $(COMMON_OBJS)
+$(BUILD)/tests/test_grpc_status: LIBS = $(GRPC_PKGS)
+$(BUILD)/tests/test_bar_handlers: $(OBJ)/tests/test_bar_handlers.o $(OBJ)/bar/handlers.o \
+	$(PROTO_OBJS)
+$(BUILD)/tests/test_bar_handlers: LIBS = libprotobuf-c
+$(BUILD)/tests/test_rewrite: $(OBJ)/tests/test_rewrite.o $(OBJ)/supervisor/rewrite.o $(COMMON_OBJS)
+$(BUILD)/tests/test_rewrite: LIBS = json-c
+
+$(UNIT_BINS):
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(if $(LIBS),$(call pc_libs,$(LIBS))) $(call pc_libs,cmocka)
+
+.PHONY: unit unit-run
+unit: ## Build and run the cmocka unit tests under ASan + UBSan
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit-run
+
+unit-run: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do \
+		echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; \
+	done
+
+# --- the real stack, natively ------------------------------------------------
+
+.PHONY: deps e2e-native dev
+deps: ## Install the Debian packages needed to build, test and lint (sudo when not root)
+	$(Q)scripts/install-deps.sh
+
+e2e-native: ## End-to-end tests of the native stack (real Redis, lighttpd, gRPC), sanitizer build
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 programs
+	$(Q)E2E_BIN_DIR=build/asan/bin $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+dev: programs ## Run the whole stack as local processes on 127.0.0.1 (Ctrl-C stops it)
+	$(Q)$(PYTHON) scripts/stack.py --bin-dir $(BIN)
+
+# --- test and lint ------------------------------------------------------------
+
+# Other makefiles (mk/*.mk) append their own steps to these.
+TEST_STEPS := unit e2e-native
+LINT_STEPS := lint-c lint-sh lint-py
+
+.PHONY: test lint lint-c lint-sh lint-py format
+test: deps ## Install what is missing, build, run every test (the command CI runs)
+	$(Q)set -e; for step in $(TEST_STEPS); do \
+		echo "==== make $$step"; $(MAKE) --no-print-directory $$step; \
+	done
+	@echo "==== all tests passed"
+
+lint: deps ## clang-format, cppcheck, clang-tidy, shellcheck and the other linters
+	$(Q)set -e; for step in $(LINT_STEPS); do \
+		echo "==== make $$step"; $(MAKE) --no-print-directory $$step; \
+	done
+
+C_SOURCES := $(wildcard common/*.c bar/*.c fcgi/*.c supervisor/*.c)
+C_HEADERS := $(wildcard common/*.h bar/*.h fcgi/*.h supervisor/*.h)
+C_TESTS := $(wildcard tests/unit/*.c)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh) lighttpd/config.sh .ci/run
+TIDY_FLAGS := -std=c11 -D_GNU_SOURCE -Icommon -I$(GEN) $(call pc_cflags,json-c hiredis)
+
+lint-c: $(PROTO_HDRS)
+	$(call say,FORMAT,check)
+	$(Q)clang-format --dry-run --Werror $(C_SOURCES) $(C_HEADERS) $(C_TESTS)
+	$(call say,CPPCHK,sources)
+	@# cppcheck reads no system headers; the generated code checks this version macro.
+	$(Q)cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
+		--error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE \
+		-DPROTOBUF_C_VERSION_NUMBER=1004001 -Icommon -I$(GEN) -Ifcgi -Ibar -Isupervisor \
+		common bar fcgi supervisor tests/unit
+	$(call say,TIDY,sources)
+	$(Q)for f in $(C_SOURCES); do clang-tidy --quiet $$f -- $(TIDY_FLAGS) 2>/dev/null \
+		|| { clang-tidy --quiet $$f -- $(TIDY_FLAGS); exit 1; }; done
+
+lint-sh:
+	$(call say,SHCHK,scripts)
+	$(Q)shellcheck $(SHELL_SCRIPTS)
+
+lint-py:
+	$(call say,PYFLK,python)
+	$(Q)pyflakes3 $$(git ls-files '*.py' 2>/dev/null || find scripts tests -name '*.py')
+
+format: ## Reformat the C code with clang-format
+	$(Q)clang-format -i $(C_SOURCES) $(C_HEADERS) $(C_TESTS)
+
 clean: ## Remove build/
 	rm -rf build
 

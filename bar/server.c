@@ -373,7 +373,7 @@ static bool server_start(struct server *srv, const struct bar_server_config *con
     return true;
 }
 
-int bar_server_run(const struct bar_server_config *config, volatile sig_atomic_t *stop)
+int bar_server_run(const struct bar_server_config *config, const volatile sig_atomic_t *stop)
 {
     struct server srv;
 

@@ -22,6 +22,6 @@ struct bar_server_config {
  * Serves until *stop becomes non-zero, then drains and returns. Returns 0
  * after a clean stop, 1 when the server could not start.
  */
-int bar_server_run(const struct bar_server_config *config, volatile sig_atomic_t *stop);
+int bar_server_run(const struct bar_server_config *config, const volatile sig_atomic_t *stop);
 
 #endif

@@ -88,7 +88,7 @@ void grpc_unary_call(grpc_channel *channel, grpc_completion_queue *cq, const cha
         NULL);
     if (ev.type != GRPC_OP_COMPLETE) {
         grpc_call_cancel(call, NULL);
-        ev = grpc_completion_queue_pluck(cq, call, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+        (void)grpc_completion_queue_pluck(cq, call, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     }
     copy_details(res, details);
     if (res->status == GRPC_STATUS_OK && recv != NULL &&

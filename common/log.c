@@ -118,6 +118,37 @@ size_t utf8_sequence_len(const unsigned char *s, size_t n)
     return need;
 }
 
+/* The escape JSON needs for byte c, written to esc; 0 when c needs none. */
+static size_t escape_for(unsigned char c, char esc[8])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    switch (c) {
+    case '"':
+    case '\\':
+        esc[0] = '\\';
+        esc[1] = (char)c;
+        return 2;
+    case '\n':
+        memcpy(esc, "\\n", 2);
+        return 2;
+    case '\t':
+        memcpy(esc, "\\t", 2);
+        return 2;
+    case '\r':
+        memcpy(esc, "\\r", 2);
+        return 2;
+    default:
+        break;
+    }
+    if (c >= 0x20 && c != 0x7f)
+        return 0;
+    memcpy(esc, "\\u00", 4);
+    esc[4] = hex[c >> 4];
+    esc[5] = hex[c & 0xf];
+    return 6;
+}
+
 size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *complete)
 {
     const unsigned char *s = (const unsigned char *)src;
@@ -126,50 +157,30 @@ size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *com
 
     while (i < len) {
         char esc[8];
-        const char *piece = esc;
-        size_t piece_len;
+        size_t n;
         size_t consumed = 1;
-        unsigned char c = s[i];
 
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            piece_len = 2;
-        } else if (c < 0x20 || c == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            char short_form = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : 0;
-
-            if (short_form) {
-                esc[0] = '\\';
-                esc[1] = short_form;
-                piece_len = 2;
-            } else {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 0xf];
-                piece_len = 6;
+        if (s[i] < 0x80) {
+            n = escape_for(s[i], esc);
+            if (n == 0) {
+                esc[0] = (char)s[i];
+                n = 1;
             }
-        } else if (c < 0x80) {
-            piece = (const char *)&s[i];
-            piece_len = 1;
+        } else if ((consumed = utf8_sequence_len(&s[i], len - i)) > 0) {
+            memcpy(esc, &s[i], consumed);
+            n = consumed;
         } else {
-            size_t seq = utf8_sequence_len(&s[i], len - i);
-
-            if (seq == 0) {
-                piece = "\\ufffd";
-                piece_len = 6;
-            } else {
-                piece = (const char *)&s[i];
-                piece_len = seq;
-                consumed = seq;
-            }
+            memcpy(esc, "\\ufffd", 6);
+            n = 6;
+            consumed = 1;
         }
-        if (out + piece_len > cap) {
+        /* Whole escapes and whole characters only, so the output stays valid. */
+        if (out + n > cap) {
             *complete = false;
             return out;
         }
-        memcpy(dst + out, piece, piece_len);
-        out += piece_len;
+        memcpy(dst + out, esc, n);
+        out += n;
         i += consumed;
     }
     *complete = true;
@@ -210,7 +221,7 @@ static bool append_key(struct log_line *line, const char *key, size_t *mark)
 static void append_string_value(struct log_line *line, const char *value, size_t len)
 {
     size_t room = LOG_LINE_MAX - LOG_TAIL_RESERVE - line->len;
-    size_t limit = len > LOG_VALUE_MAX ? LOG_VALUE_MAX : len;
+    bool cut = len > LOG_VALUE_MAX;
     bool complete;
     size_t n;
 
@@ -220,10 +231,10 @@ static void append_string_value(struct log_line *line, const char *value, size_t
         return;
     }
     line->buf[line->len++] = '"';
-    n = json_escape(line->buf + line->len, room - 2, value, limit, &complete);
+    n = json_escape(line->buf + line->len, room - 2, value, cut ? LOG_VALUE_MAX : len, &complete);
     line->len += n;
     line->buf[line->len++] = '"';
-    if (!complete || limit < len)
+    if (!complete || cut)
         line->truncated = true;
 }
 

@@ -50,7 +50,6 @@ static void reject(struct http_exchange *ex, int status, const char *error)
 static char *read_body(struct http_exchange *ex, long max_body, size_t *len)
 {
     const char *length_text = http_param(ex, "CONTENT_LENGTH");
-    char message[96];
     long length = 0;
     char *body;
     int got;
@@ -61,6 +60,8 @@ static char *read_body(struct http_exchange *ex, long max_body, size_t *len)
         return NULL;
     }
     if (length > max_body) {
+        char message[96];
+
         snprintf(message, sizeof(message), "body larger than %ld bytes", max_body);
         reject(ex, 413, message);
         return NULL;
@@ -163,9 +164,8 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
     respond(ex, req.number, digits, len, false);
     free(digits);
 
-    http_log_begin(ex, &line);
-    if (!stored)
-        line.level = LOG_LEVEL_WARN; /* the answer is right, but it was not cached */
+    /* Not cached is worth a warning: the answer is right, but Redis is missing. */
+    http_log_begin_as(ex, &line, stored ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
     log_int(&line, "number", req.number);
     log_str(&line, "cache", outcome_names[outcome]);
     log_bool(&line, "cache_stored", stored);
@@ -217,34 +217,43 @@ static void handle(struct http_exchange *ex, void *arg)
     }
 }
 
-int main(void)
+static bool read_config(struct factorial_service *svc)
 {
-    struct factorial_service svc;
     struct config_hostport redis;
     long connect_timeout_ms;
     long timeout_ms;
-    struct log_line line;
-    int rc;
 
-    if (!worker_setup("factorial"))
-        return 1;
     /*
      * 1e7! has 65.7 million digits and takes minutes; the configurable limit
      * stops well before GMP could exhaust memory (it aborts when it does).
      */
-    if (!config_long("FACTORIAL_MAX_N", 100000, 0, 10000000, &svc.max_number) ||
-        !config_long("FACTORIAL_MAX_BODY", 1024, 16, 65536, &svc.max_body) ||
+    if (!config_long("FACTORIAL_MAX_N", 100000, 0, 10000000, &svc->max_number) ||
+        !config_long("FACTORIAL_MAX_BODY", 1024, 16, 65536, &svc->max_body) ||
         !config_hostport("REDIS_ADDR", "127.0.0.1:6379", &redis) ||
         !config_long("REDIS_CONNECT_TIMEOUT_MS", 200, 1, 60000, &connect_timeout_ms) ||
         !config_long("REDIS_TIMEOUT_MS", 500, 1, 60000, &timeout_ms))
-        return 1;
-    cache_init(&svc.cache, &redis, config_str("REDIS_PASSWORD", NULL), connect_timeout_ms,
+        return false;
+    cache_init(&svc->cache, &redis, config_str("REDIS_PASSWORD", NULL), connect_timeout_ms,
                timeout_ms);
+    return true;
+}
+
+/* factorial --check-config validates the environment and exits; see foo.c. */
+int main(int argc, char **argv)
+{
+    struct factorial_service svc;
+    struct log_line line;
+    int rc;
+
+    if (!worker_setup("factorial") || !read_config(&svc))
+        return 1;
+    if (argc > 1 && strcmp(argv[1], "--check-config") == 0)
+        return 0;
 
     log_begin(&line, LOG_LEVEL_INFO, "factorial configured");
     log_int(&line, "max_number", svc.max_number);
-    log_str(&line, "redis_host", redis.host);
-    log_int(&line, "redis_port", redis.port);
+    log_str(&line, "redis_host", svc.cache.addr.host);
+    log_int(&line, "redis_port", svc.cache.addr.port);
     log_end(&line);
 
     rc = worker_run(handle, &svc);

@@ -20,9 +20,7 @@ static void serve_foo(struct http_exchange *ex, struct bar_client *bar)
     struct timespec start = monotime_now();
     struct bar_result res;
     struct log_line line;
-    char body[32];
     int status;
-    int n;
 
     bar_client_get(bar, ex->request_id, &res);
     status = bar_status_to_http(res.status);
@@ -32,7 +30,9 @@ static void serve_foo(struct http_exchange *ex, struct bar_client *bar)
     }
 
     if (status == 200) {
-        n = snprintf(body, sizeof(body), "foo%s", res.value);
+        char body[32];
+        int n = snprintf(body, sizeof(body), "foo%s", res.value);
+
         http_send(ex, 200, "text/plain; charset=utf-8", body, (size_t)n);
     } else {
         http_send_error(ex, status,
@@ -116,34 +116,50 @@ static bool target_valid(const char *target)
            config_parse_hostport(target, &hp);
 }
 
-int main(void)
-{
-    struct bar_client bar;
+struct foo_config {
     const char *target;
     long timeout_ms;
+};
+
+static bool read_config(struct foo_config *cfg)
+{
+    struct log_line line;
+
+    cfg->target = config_require("BAR_ADDR");
+    if (cfg->target == NULL)
+        return false;
+    if (!target_valid(cfg->target)) {
+        log_begin(&line, LOG_LEVEL_ERROR, "invalid configuration");
+        log_str(&line, "variable", "BAR_ADDR");
+        log_str(&line, "value", cfg->target);
+        log_str(&line, "expected", "host:port or a gRPC target URI");
+        log_end(&line);
+        return false;
+    }
+    return config_long("BAR_TIMEOUT_MS", 1000, 1, 60000, &cfg->timeout_ms);
+}
+
+/*
+ * foo --check-config validates the environment and exits: lighttpd's
+ * configuration runs it first, so a bad setting stops lighttpd at start
+ * instead of leaving it respawning workers that refuse to run.
+ */
+int main(int argc, char **argv)
+{
+    struct foo_config cfg;
+    struct bar_client bar;
     struct log_line line;
     int rc;
 
-    if (!worker_setup("foo"))
+    if (!worker_setup("foo") || !read_config(&cfg))
         return 1;
-    target = config_require("BAR_ADDR");
-    if (target == NULL)
-        return 1;
-    if (!target_valid(target)) {
-        log_begin(&line, LOG_LEVEL_ERROR, "invalid configuration");
-        log_str(&line, "variable", "BAR_ADDR");
-        log_str(&line, "value", target);
-        log_str(&line, "expected", "host:port or a gRPC target URI");
-        log_end(&line);
-        return 1;
-    }
-    if (!config_long("BAR_TIMEOUT_MS", 1000, 1, 60000, &timeout_ms))
-        return 1;
+    if (argc > 1 && strcmp(argv[1], "--check-config") == 0)
+        return 0;
 
     bar_client_tune_environment();
     grpc_log_bridge_install();
     grpc_init();
-    if (!bar_client_open(&bar, target, timeout_ms)) {
+    if (!bar_client_open(&bar, cfg.target, cfg.timeout_ms)) {
         log_msg(LOG_LEVEL_ERROR, "cannot create gRPC channel");
         grpc_shutdown();
         return 1;
@@ -152,8 +168,8 @@ int main(void)
     grpc_channel_check_connectivity_state(bar.channel, 1);
 
     log_begin(&line, LOG_LEVEL_INFO, "bar channel created");
-    log_str(&line, "target", target);
-    log_int(&line, "timeout_ms", timeout_ms);
+    log_str(&line, "target", cfg.target);
+    log_int(&line, "timeout_ms", cfg.timeout_ms);
     log_end(&line);
 
     rc = worker_run(handle, &bar);

@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,8 +45,7 @@ static int connect_with_timeout(const struct config_hostport *addr, int timeout_
         int err = 0;
         socklen_t len = sizeof(err);
 
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0)
             continue;
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -60,20 +60,35 @@ static int connect_with_timeout(const struct config_hostport *addr, int timeout_
     return fd;
 }
 
+/* The status code of "HTTP/1.x NNN reason", or 0. */
+static int parse_status_line(const char *line)
+{
+    const char *space = strchr(line, ' ');
+    long status;
+    char *end;
+
+    if (strncmp(line, "HTTP/", 5) != 0 || space == NULL)
+        return 0;
+    status = strtol(space + 1, &end, 10);
+    if (end != space + 4 || status < 100 || status > 599)
+        return 0;
+    return (int)status;
+}
+
 static int probe(const struct config_hostport *addr, const char *path, int timeout_ms)
 {
     char request[512];
-    char response[64];
-    size_t got = 0;
     int status = 0;
     int fd = connect_with_timeout(addr, timeout_ms);
     int n;
 
     if (fd < 0)
         return 0;
-    n = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path,
-                 addr->host);
+    n = snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr->host);
     if (n > 0 && (size_t)n < sizeof(request) && send(fd, request, (size_t)n, MSG_NOSIGNAL) == n) {
+        char response[64];
+        size_t got = 0;
+
         /* Only the status line matters: "HTTP/1.0 200 OK". */
         while (got < sizeof(response) - 1 && wait_for(fd, POLLIN, timeout_ms)) {
             ssize_t r = recv(fd, response + got, sizeof(response) - 1 - got, 0);
@@ -85,8 +100,7 @@ static int probe(const struct config_hostport *addr, const char *path, int timeo
                 break;
         }
         response[got] = '\0';
-        if (sscanf(response, "HTTP/%*d.%*d %d", &status) != 1)
-            status = 0;
+        status = parse_status_line(response);
     }
     close(fd);
     return status;

@@ -157,8 +157,11 @@ void http_send_method_not_allowed(struct http_exchange *ex, const char *allow)
 
 void http_log_begin(const struct http_exchange *ex, struct log_line *line)
 {
-    enum log_level level = ex->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO;
+    http_log_begin_as(ex, line, ex->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO);
+}
 
+void http_log_begin_as(const struct http_exchange *ex, struct log_line *line, enum log_level level)
+{
     log_begin(line, level, "request served");
     log_str(line, "request_id", ex->request_id);
     log_str(line, "protocol", "http");

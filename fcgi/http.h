@@ -61,8 +61,10 @@ void http_send_method_not_allowed(struct http_exchange *ex, const char *allow);
 
 /*
  * Begins the "request served" line with the fields every service shares;
- * the caller adds its own fields and calls log_end().
+ * the caller adds its own fields and calls log_end(). The level follows the
+ * status (error for 5xx, else info); http_log_begin_as() sets it.
  */
 void http_log_begin(const struct http_exchange *ex, struct log_line *line);
+void http_log_begin_as(const struct http_exchange *ex, struct log_line *line, enum log_level level);
 
 #endif

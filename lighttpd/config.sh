@@ -16,11 +16,12 @@ fail() {
     exit 1
 }
 
-is_uint() {
+# in_range VALUE MIN MAX: VALUE is a whole number from MIN to MAX.
+in_range() {
     case "$1" in
     '' | *[!0-9]*) return 1 ;;
-    *) return 0 ;;
     esac
+    [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
 }
 
 service=${1:-}
@@ -39,17 +40,21 @@ drain=${HTTP_DRAIN_S:-5}
 host=${listen%:*}
 port=${listen##*:}
 [ "$host" != "$listen" ] || fail "listen address '$listen' is not host:port"
-is_uint "$port" && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
-    fail "listen port '$port' is not a number from 1 to 65535"
-is_uint "$procs" && [ "$procs" -ge 1 ] && [ "$procs" -le 64 ] ||
-    fail "worker count '$procs' is not a number from 1 to 64"
-is_uint "$drain" && [ "$drain" -le 600 ] || fail "HTTP_DRAIN_S '$drain' is not 0..600"
+in_range "$port" 1 65535 || fail "listen port '$port' is not a number from 1 to 65535"
+in_range "$procs" 1 64 || fail "worker count '$procs' is not a number from 1 to 64"
+in_range "$drain" 0 600 || fail "HTTP_DRAIN_S '$drain' is not a number from 0 to 600"
 for value in "$host" "$bin_dir" "$run_dir"; do
     case "$value" in
     *[\"\\]*) fail "'$value' contains a quote or backslash" ;;
     esac
 done
 [ -d "$run_dir" ] || fail "FOOBAR_RUN_DIR '$run_dir' is not a directory"
+[ -x "$bin_dir/$service" ] || fail "no program $bin_dir/$service (run make all, or set FOOBAR_BIN_DIR)"
+
+# The program checks its own environment (and says what is wrong on stderr,
+# as a JSON line); a bad setting stops lighttpd here, before it would spawn
+# workers that refuse to run.
+"$bin_dir/$service" --check-config >&2 </dev/null || exit 1
 
 printf 'var.conf_dir = "%s"\n' "$conf_dir"
 printf 'var.bin_dir = "%s"\n' "$bin_dir"

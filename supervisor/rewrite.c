@@ -80,9 +80,9 @@ static bool contains_any(const char *text, size_t len, const char *const *words)
 
 static enum log_level guess_level(const char *text, size_t len)
 {
-    static const char *const errors[] = {"error",   "fail",         "fatal", "denied",
-                                         "refused", "cannot",       "can't", "sanitizer",
-                                         "abort",   "segmentation", NULL};
+    static const char *const errors[] = {"error",     "fail",   "fatal",        "denied",
+                                         "refused",   "cannot", "can't",        "non-zero",
+                                         "sanitizer", "abort",  "segmentation", NULL};
     static const char *const warnings[] = {"warn", NULL};
 
     if (contains_any(text, len, errors))

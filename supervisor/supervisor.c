@@ -250,6 +250,7 @@ int main(int argc, char **argv)
     sig_fd = signalfd(-1, &blocked, SFD_CLOEXEC);
     if (sig_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
         log_msg(LOG_LEVEL_ERROR, "cannot set up supervisor");
+        free(reader);
         return 1;
     }
 
@@ -257,6 +258,7 @@ int main(int argc, char **argv)
     close(pipe_fds[1]);
     if (child < 0) {
         log_msg(LOG_LEVEL_ERROR, "cannot fork");
+        free(reader);
         return 1;
     }
 
