@@ -18,6 +18,10 @@
  *   keeps the cost negligible and the notice quick.
  * - Reconnect backoff grows 1.6x per attempt up to 120 s; capped at 1 s, a
  *   bar that comes back after a long outage is found within a second.
+ * - GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is, despite its name, the time a
+ *   connection attempt may take (default 20 s). Set it to the backoff and a
+ *   handshake that waits for the next poll is cut short, failing calls; 2 s
+ *   leaves room for that and still ends an attempt on a silent address.
  * - DNS is re-resolved at most every 30 s by default; a bar restarted at a
  *   new address under the same name needs it sooner.
  * - Keepalive pings find a connection whose peer vanished without a FIN.
@@ -25,6 +29,7 @@
 #define BACKUP_POLL_INTERVAL_MS "200"
 #define RECONNECT_BACKOFF_MS 100
 #define MAX_RECONNECT_BACKOFF_MS 1000
+#define CONNECT_TIMEOUT_MS 2000
 #define DNS_MIN_RESOLUTION_INTERVAL_MS 500
 #define KEEPALIVE_TIME_MS 10000
 #define KEEPALIVE_TIMEOUT_MS 5000
@@ -40,7 +45,7 @@ bool bar_client_open(struct bar_client *client, const char *target, long timeout
         {GRPC_ARG_INTEGER,
          GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
          {.integer = RECONNECT_BACKOFF_MS}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, {.integer = RECONNECT_BACKOFF_MS}},
+        {GRPC_ARG_INTEGER, GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, {.integer = CONNECT_TIMEOUT_MS}},
         {GRPC_ARG_INTEGER,
          GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
          {.integer = MAX_RECONNECT_BACKOFF_MS}},

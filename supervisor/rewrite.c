@@ -173,6 +173,27 @@ static size_t wrap(const struct rewrite_ctx *ctx, const char *line, size_t len, 
     return n;
 }
 
+/*
+ * Cuts a leading "time" with nanoseconds (lighttpd's access log) to the
+ * schema's milliseconds, in place: {"time":"2026-12-03T16:00:00.123456789Z"
+ * becomes {"time":"2026-12-03T16:00:00.123Z". Returns the new length.
+ */
+static size_t time_to_millis(char *text, size_t len)
+{
+    static const char head[] = "{\"time\":\"";
+    size_t frac = sizeof(head) - 1 + 20; /* after "YYYY-MM-DDTHH:MM:SS." */
+
+    if (len < frac + 11 || memcmp(text, head, sizeof(head) - 1) != 0 || text[frac - 1] != '.' ||
+        text[frac + 9] != 'Z' || text[frac + 10] != '"')
+        return len;
+    for (size_t i = frac; i < frac + 9; i++) {
+        if (!isdigit((unsigned char)text[i]))
+            return len;
+    }
+    memmove(text + frac + 3, text + frac + 9, len - (frac + 9));
+    return len - 6;
+}
+
 size_t rewrite_line(const struct rewrite_ctx *ctx, const char *line, size_t len, int64_t now_ms,
                     char *out, size_t cap)
 {
@@ -181,7 +202,7 @@ size_t rewrite_line(const struct rewrite_ctx *ctx, const char *line, size_t len,
     if (len == 0)
         return 0;
     if (line[0] == '{' && cap > 0) {
-        size_t n = utf8_repair(line, len, out, cap - 1);
+        size_t n = time_to_millis(out, utf8_repair(line, len, out, cap - 1));
 
         if (is_schema_line(out, n)) {
             out[n++] = '\n';

@@ -2,7 +2,8 @@
  * rewrite.h - turns any line a child process writes into a schema line.
  *
  * A line that already is a JSON object with the schema's required keys
- * passes through (invalid UTF-8 in it repaired); anything else is wrapped:
+ * passes through (invalid UTF-8 in it repaired, a nanosecond "time" cut to
+ * milliseconds); anything else is wrapped:
  * lighttpd's fixed-text error log and Redis' log are recognised and get a
  * level and component of their own, other text is kept as "text".
  */

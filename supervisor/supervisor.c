@@ -39,6 +39,9 @@ struct line_reader {
     size_t len;
     struct rewrite_ctx ctx;
     char out[REWRITE_OUT_MAX];
+    /* Lines from one read go out in one write: whole lines, fewer syscalls. */
+    char batch[65536];
+    size_t batch_len;
 };
 
 static void write_all(const char *data, size_t len)
@@ -55,12 +58,24 @@ static void write_all(const char *data, size_t len)
     }
 }
 
+static void flush_batch(struct line_reader *r)
+{
+    write_all(r->batch, r->batch_len);
+    r->batch_len = 0;
+}
+
 static void emit(struct line_reader *r, const char *line, size_t len)
 {
     size_t n = rewrite_line(&r->ctx, line, len, log_now_ms(), r->out, sizeof(r->out));
 
-    if (n > 0)
+    if (r->batch_len + n > sizeof(r->batch))
+        flush_batch(r);
+    if (n > sizeof(r->batch)) {
         write_all(r->out, n);
+        return;
+    }
+    memcpy(r->batch + r->batch_len, r->out, n);
+    r->batch_len += n;
 }
 
 /* Reads what is available; false at end of file (every writer gone). */
@@ -75,6 +90,7 @@ static bool read_lines(struct line_reader *r, int fd)
         if (r->len > 0)
             emit(r, r->buf, r->len);
         r->len = 0;
+        flush_batch(r);
         return false;
     }
     r->len += (size_t)n;
@@ -92,6 +108,7 @@ static bool read_lines(struct line_reader *r, int fd)
         memmove(r->buf, r->buf + start, r->len - start);
         r->len -= start;
     }
+    flush_batch(r);
     return true;
 }
 
@@ -159,6 +176,8 @@ static pid_t spawn(char **argv, int out_fd, const sigset_t *blocked)
     dup2(out_fd, 2);
     /* lighttpd's access log stamps local time; the schema wants UTC. */
     setenv("TZ", "UTC", 1);
+    /* The command starts with default signal handling, whatever ours is. */
+    signal(SIGPIPE, SIG_DFL);
     sigprocmask(SIG_UNBLOCK, blocked, NULL);
     execvp(argv[0], argv);
     dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
@@ -239,6 +258,9 @@ int main(int argc, char **argv)
     reader->ctx.service = opt.service;
     reader->ctx.component = opt.argv[0];
 
+    /* A reader of our output that goes away must not kill us: the command
+     * would be left without its supervisor. Its lines are then lost. */
+    signal(SIGPIPE, SIG_IGN);
     /* Orphaned grandchildren (FastCGI workers) are reparented to us. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     sigemptyset(&blocked);

@@ -151,6 +151,26 @@ static void test_invalid_utf8_repaired(void **state)
     json_object_put(obj);
 }
 
+static void test_nanosecond_time_cut_to_millis(void **state)
+{
+    size_t n;
+    json_object *obj = rewrite("{\"time\":\"2026-12-03T16:49:13.999999999Z\",\"level\":\"info\","
+                               "\"service\":\"foo\",\"message\":\"http access\"}",
+                               &n);
+
+    (void)state;
+    assert_string_equal(field(obj, "time"), "2026-12-03T16:49:13.999Z");
+    assert_string_equal(field(obj, "message"), "http access");
+    json_object_put(obj);
+
+    /* Millisecond times and other shapes are left alone. */
+    obj = rewrite("{\"time\":\"2026-12-03T16:49:13.123Z\",\"level\":\"info\",\"service\":\"foo\","
+                  "\"message\":\"m\"}",
+                  &n);
+    assert_string_equal(field(obj, "time"), "2026-12-03T16:49:13.123Z");
+    json_object_put(obj);
+}
+
 static void test_blank_lines_dropped(void **state)
 {
     size_t n = 1;
@@ -188,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_other_text_wrapped),
         cmocka_unit_test(test_non_schema_json_wrapped),
         cmocka_unit_test(test_invalid_utf8_repaired),
+        cmocka_unit_test(test_nanosecond_time_cut_to_millis),
         cmocka_unit_test(test_blank_lines_dropped),
         cmocka_unit_test(test_long_line_bounded),
     };
