@@ -3,7 +3,8 @@
  *
  * One channel per process, created once and reused by every request. The
  * channel is tuned so that it notices a restarted bar quickly, including one
- * that comes back at a new address under the same name.
+ * that comes back at a new address under the same name (see bar_client.c for
+ * the one case where a fresh channel replaces it).
  */
 #ifndef FCGI_BAR_CLIENT_H
 #define FCGI_BAR_CLIENT_H
@@ -12,11 +13,14 @@
 
 #include <grpc/grpc.h>
 #include <stdbool.h>
+#include <time.h>
 
 struct bar_client {
+    const char *target;
     grpc_channel *channel;
     grpc_completion_queue *cq;
     long timeout_ms;
+    struct timespec opened_at; /* when the channel was (re)created */
 };
 
 struct bar_result {

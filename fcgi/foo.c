@@ -164,9 +164,6 @@ int main(int argc, char **argv)
         grpc_shutdown();
         return 1;
     }
-    /* Start connecting now, so the first request does not pay for it. */
-    grpc_channel_check_connectivity_state(bar.channel, 1);
-
     log_begin(&line, LOG_LEVEL_INFO, "bar channel created");
     log_str(&line, "target", cfg.target);
     log_int(&line, "timeout_ms", cfg.timeout_ms);
