@@ -136,7 +136,7 @@ $(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
 
 # --- unit tests (cmocka), built and run under ASan + UBSan -------------------
 
-TEST_CFLAGS := $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
+TEST_CFLAGS = $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
 UNIT_TESTS := factorial_math factorial_request log config grpc_status bar_handlers rewrite
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 

@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* An integer channel argument, for grpc_arg tables. */
+// clang-format off
+#define GRPC_INT_ARG(key, value) {GRPC_ARG_INTEGER, (char *)(key), {.integer = (value)}}
+// clang-format on
+
 /* "OK", "UNAVAILABLE", ...; "UNKNOWN" for codes outside the enum. */
 const char *grpc_status_name(grpc_status_code code);
 

@@ -5,6 +5,7 @@
 
 #include "bar.pb-c.h"
 #include "grpc_unary.h"
+#include "grpc_util.h"
 #include "log.h"
 #include "monotime.h"
 
@@ -27,6 +28,10 @@
  * - DNS is re-resolved at most every 30 s by default; a bar restarted at a
  *   new address under the same name needs it sooner.
  * - Keepalive pings find a connection whose peer vanished without a FIN.
+ * - A DNS query may hang (Docker's resolver, asked for a stopped
+ *   container's name, waits on upstream servers it cannot reach); c-ares'
+ *   default allows it 120 s. Bounded, a name that does not resolve fails
+ *   the channel quickly and calls get UNAVAILABLE.
  * - While bar's name does not resolve (its container is stopped), the DNS
  *   resolver retries on a backoff of its own, 1 s growing to 120 s, that no
  *   channel argument sets, and grpc_channel_reset_connect_backoff() in 1.51
@@ -43,6 +48,7 @@
 #define KEEPALIVE_TIME_MS 10000
 #define KEEPALIVE_TIMEOUT_MS 5000
 #define CHANNEL_RENEW_INTERVAL_MS 1000
+#define DNS_QUERY_TIMEOUT_MS 1000
 
 void bar_client_tune_environment(void)
 {
@@ -52,25 +58,18 @@ void bar_client_tune_environment(void)
 static grpc_channel *open_channel(const char *target)
 {
     grpc_arg args[] = {
-        {GRPC_ARG_INTEGER,
-         GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-         {.integer = RECONNECT_BACKOFF_MS}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, {.integer = CONNECT_TIMEOUT_MS}},
-        {GRPC_ARG_INTEGER,
-         GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-         {.integer = MAX_RECONNECT_BACKOFF_MS}},
-        {GRPC_ARG_INTEGER,
-         GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS,
-         {.integer = DNS_MIN_RESOLUTION_INTERVAL_MS}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = KEEPALIVE_TIME_MS}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = KEEPALIVE_TIMEOUT_MS}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, {.integer = 1}},
-        {GRPC_ARG_INTEGER, GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, {.integer = 0}},
-        {GRPC_ARG_INTEGER,
-         GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-         {.integer = GRPC_UNARY_MAX_RESPONSE}},
+        GRPC_INT_ARG(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, RECONNECT_BACKOFF_MS),
+        GRPC_INT_ARG(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, CONNECT_TIMEOUT_MS),
+        GRPC_INT_ARG(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS),
+        GRPC_INT_ARG(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, DNS_MIN_RESOLUTION_INTERVAL_MS),
+        GRPC_INT_ARG(GRPC_ARG_DNS_ARES_QUERY_TIMEOUT_MS, DNS_QUERY_TIMEOUT_MS),
+        GRPC_INT_ARG(GRPC_ARG_KEEPALIVE_TIME_MS, KEEPALIVE_TIME_MS),
+        GRPC_INT_ARG(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, KEEPALIVE_TIMEOUT_MS),
+        GRPC_INT_ARG(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1),
+        GRPC_INT_ARG(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0),
+        GRPC_INT_ARG(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, GRPC_UNARY_MAX_RESPONSE),
         /* bar is on a private network; an HTTP proxy from the environment is never wanted. */
-        {GRPC_ARG_INTEGER, GRPC_ARG_ENABLE_HTTP_PROXY, {.integer = 0}},
+        GRPC_INT_ARG(GRPC_ARG_ENABLE_HTTP_PROXY, 0),
     };
     grpc_channel_args channel_args = {sizeof(args) / sizeof(args[0]), args};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
@@ -94,18 +93,24 @@ bool bar_client_open(struct bar_client *client, const char *target, long timeout
     return client->channel != NULL && client->cq != NULL;
 }
 
-/* Replaces the channel after a failure to reach bar; see the top of the file. */
-static void after_call(struct bar_client *client, grpc_status_code status)
+/*
+ * After a call: notes whether the channel is connected, and replaces it
+ * after a failure to reach bar (see the top of the file). Returns whether
+ * the channel was connected when the call ended.
+ */
+static bool after_call(struct bar_client *client, grpc_status_code status)
 {
+    bool connected =
+        grpc_channel_check_connectivity_state(client->channel, 0) == GRPC_CHANNEL_READY;
     grpc_channel *fresh;
     struct log_line line;
 
-    if (status != GRPC_STATUS_UNAVAILABLE ||
+    if (bar_status_to_http(status, connected) != 503 ||
         monotime_since_ms(client->opened_at) < CHANNEL_RENEW_INTERVAL_MS)
-        return;
+        return connected;
     fresh = open_channel(client->target);
     if (fresh == NULL)
-        return;
+        return connected;
     /* No call is in flight: this worker makes one call at a time. */
     grpc_channel_destroy(client->channel);
     client->channel = fresh;
@@ -113,6 +118,7 @@ static void after_call(struct bar_client *client, grpc_status_code status)
     log_begin(&line, LOG_LEVEL_DEBUG, "bar channel renewed");
     log_str(&line, "target", client->target);
     log_end(&line);
+    return connected;
 }
 
 void bar_client_close(struct bar_client *client)
@@ -145,7 +151,7 @@ void bar_client_get(struct bar_client *client, const char *request_id, struct ba
                     len, client->timeout_ms, &call);
     res->status = call.status;
     snprintf(res->details, sizeof(res->details), "%s", call.details);
-    after_call(client, call.status);
+    res->connected = after_call(client, call.status);
     if (call.status != GRPC_STATUS_OK) {
         grpc_unary_result_free(&call);
         return;
@@ -171,19 +177,20 @@ grpc_status_code bar_client_health(struct bar_client *client, const char *reques
     grpc_status_code code =
         health_check(client->channel, client->cq, "", request_id, client->timeout_ms, status);
 
-    after_call(client, code);
+    (void)after_call(client, code);
     return code;
 }
 
-int bar_status_to_http(grpc_status_code status)
+int bar_status_to_http(grpc_status_code status, bool connected)
 {
     switch (status) {
     case GRPC_STATUS_OK:
         return 200;
     case GRPC_STATUS_UNAVAILABLE:
+    case GRPC_STATUS_CANCELLED:
         return 503;
     case GRPC_STATUS_DEADLINE_EXCEEDED:
-        return 504;
+        return connected ? 504 : 503;
     default:
         return 502;
     }

@@ -25,6 +25,7 @@ struct bar_client {
 
 struct bar_result {
     grpc_status_code status;
+    bool connected; /* the channel was READY when the call ended */
     char details[256];
     char value[16]; /* the answer's value when status is OK */
 };
@@ -47,10 +48,12 @@ grpc_status_code bar_client_health(struct bar_client *client, const char *reques
                                    enum health_status *status);
 
 /*
- * The HTTP status foo answers with for a failed call: 503 when bar cannot be
- * reached, 504 when the deadline passed, 502 for any other failure. OK maps
- * to 200.
+ * The HTTP status foo answers with after a call: 200 for OK; 503 when bar
+ * cannot be reached (UNAVAILABLE; a deadline that passed while the channel
+ * was still resolving or connecting; CANCELLED, which foo never causes and
+ * bar's shutdown does); 504 when bar was reached but did not answer in
+ * time; 502 for any other failure.
  */
-int bar_status_to_http(grpc_status_code status);
+int bar_status_to_http(grpc_status_code status, bool connected);
 
 #endif

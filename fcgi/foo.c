@@ -23,7 +23,7 @@ static void serve_foo(struct http_exchange *ex, struct bar_client *bar)
     int status;
 
     bar_client_get(bar, ex->request_id, &res);
-    status = bar_status_to_http(res.status);
+    status = bar_status_to_http(res.status, res.connected);
     if (status == 200 && res.value[0] == '\0') {
         status = 502;
         snprintf(res.details, sizeof(res.details), "empty answer from bar");
@@ -45,8 +45,10 @@ static void serve_foo(struct http_exchange *ex, struct bar_client *bar)
     log_str(&line, "upstream", "bar");
     log_str(&line, "grpc_status", grpc_status_name(res.status));
     log_ms(&line, "upstream_ms", monotime_since_ms(start));
-    if (status != 200)
+    if (status != 200) {
+        log_bool(&line, "upstream_connected", res.connected);
         log_str(&line, "error", res.details);
+    }
     log_end(&line);
 }
 

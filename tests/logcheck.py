@@ -20,8 +20,8 @@ BASE_KEYS = {"time", "level", "service", "message"}
 # the extras its own service declares below.
 REQUEST_KEYS = {"request_id", "protocol", "method", "path", "status", "duration_ms"}
 SERVICE_EXTRAS = {
-    "foo": {"upstream", "grpc_status", "upstream_ms", "health", "error", "client_gone",
-            "truncated"},
+    "foo": {"upstream", "grpc_status", "upstream_ms", "upstream_connected", "health", "error",
+            "client_gone", "truncated"},
     "bar": {"grpc_status", "error", "cancelled", "peer", "truncated"},
     "factorial": {"number", "cache", "cache_stored", "digits", "compute_ms", "redis", "error",
                   "client_gone", "truncated"},

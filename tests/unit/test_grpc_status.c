@@ -14,16 +14,21 @@
 static void test_mapping(void **state)
 {
     (void)state;
-    assert_int_equal(bar_status_to_http(GRPC_STATUS_OK), 200);
-    assert_int_equal(bar_status_to_http(GRPC_STATUS_UNAVAILABLE), 503);
-    assert_int_equal(bar_status_to_http(GRPC_STATUS_DEADLINE_EXCEEDED), 504);
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_OK, true), 200);
+    /* Not reachable: refused, name not resolving, shutting down. */
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_UNAVAILABLE, true), 503);
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_UNAVAILABLE, false), 503);
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_CANCELLED, true), 503);
+    /* Out of time: bar's fault only when bar was reached at all. */
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_DEADLINE_EXCEEDED, true), 504);
+    assert_int_equal(bar_status_to_http(GRPC_STATUS_DEADLINE_EXCEEDED, false), 503);
     /* Everything else is bar failing: 502. */
-    for (int code = GRPC_STATUS_CANCELLED; code <= GRPC_STATUS_UNAUTHENTICATED; code++) {
+    for (int code = GRPC_STATUS_UNKNOWN; code <= GRPC_STATUS_UNAUTHENTICATED; code++) {
         if (code == GRPC_STATUS_UNAVAILABLE || code == GRPC_STATUS_DEADLINE_EXCEEDED)
             continue;
-        assert_int_equal(bar_status_to_http((grpc_status_code)code), 502);
+        assert_int_equal(bar_status_to_http((grpc_status_code)code, true), 502);
     }
-    assert_int_equal(bar_status_to_http((grpc_status_code)99), 502);
+    assert_int_equal(bar_status_to_http((grpc_status_code)99, true), 502);
 }
 
 static void test_names(void **state)
