@@ -6,8 +6,8 @@
 #
 #   <SERVICE>_LISTEN   host:port to listen on   (foo 0.0.0.0:8080, factorial 0.0.0.0:8081)
 #   <SERVICE>_PROCS    FastCGI worker processes (4)
-#   FOOBAR_BIN_DIR     where the foo and factorial programs are (../build/bin)
-#   FOOBAR_RUN_DIR     sockets and lighttpd's temporary files   (${TMPDIR:-/tmp})
+#   FOOBAR_BIN_DIR     where the foo and factorial programs are (../build/bin), absolute
+#   FOOBAR_RUN_DIR     sockets and lighttpd's temporary files   (${TMPDIR:-/tmp}), absolute
 #   HTTP_DRAIN_S       longest graceful drain on stop, seconds  (5)
 set -eu
 
@@ -43,6 +43,14 @@ port=${listen##*:}
 in_range "$port" 1 65535 || fail "listen port '$port' is not a number from 1 to 65535"
 in_range "$procs" 1 64 || fail "worker count '$procs' is not a number from 1 to 64"
 in_range "$drain" 0 600 || fail "HTTP_DRAIN_S '$drain' is not a number from 0 to 600"
+# lighttpd runs this from its configuration's directory: a relative path
+# would not mean what it meant where lighttpd was started.
+for value in "$bin_dir" "$run_dir"; do
+    case "$value" in
+    /*) ;;
+    *) fail "'$value' is not an absolute path (FOOBAR_BIN_DIR, FOOBAR_RUN_DIR)" ;;
+    esac
+done
 for value in "$host" "$bin_dir" "$run_dir"; do
     case "$value" in
     *[\"\\]*) fail "'$value' contains a quote or backslash" ;;

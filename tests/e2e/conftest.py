@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import stack as stack_mod  # noqa: E402
 
 # The tests run the sanitizer build when there is one (make e2e-native builds it).
-BIN_DIR = pathlib.Path(os.environ.get("E2E_BIN_DIR", ROOT / "build" / "asan" / "bin"))
+BIN_DIR = pathlib.Path(os.environ.get("E2E_BIN_DIR", ROOT / "build" / "asan" / "bin")).resolve()
 
 
 class Response:
