@@ -325,6 +325,11 @@ static bool server_start(struct server *srv, const struct bar_server_config *con
         /* Let foo's idle keepalive pings through (it pings every 10 s). */
         GRPC_INT_ARG(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000),
         GRPC_INT_ARG(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1),
+        /* Clients reconnect now and then, resolving bar's name again: with
+         * several replicas, they find the ones added since (see foo's
+         * bar_client.c). The grace lets calls in flight finish. */
+        GRPC_INT_ARG(GRPC_ARG_MAX_CONNECTION_AGE_MS, 60000),
+        GRPC_INT_ARG(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 10000),
     };
     grpc_channel_args channel_args = {sizeof(args) / sizeof(args[0]), args};
     grpc_server_credentials *creds;

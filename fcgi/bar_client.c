@@ -28,6 +28,11 @@
  * - DNS is re-resolved at most every 30 s by default; a bar restarted at a
  *   new address under the same name needs it sooner.
  * - Keepalive pings find a connection whose peer vanished without a FIN.
+ * - round_robin instead of the default pick_first: with a name that resolves
+ *   to several bar replicas (a headless Service in Kubernetes), every
+ *   worker spreads its calls over all of them. bar closes connections older
+ *   than a minute, gracefully, so clients resolve again and find replicas
+ *   added since.
  * - A DNS query may hang (Docker's resolver, asked for a stopped
  *   container's name, waits on upstream servers it cannot reach); c-ares'
  *   default allows it 120 s. Bounded, a name that does not resolve fails
@@ -49,6 +54,7 @@
 #define KEEPALIVE_TIMEOUT_MS 5000
 #define CHANNEL_RENEW_INTERVAL_MS 1000
 #define DNS_QUERY_TIMEOUT_MS 1000
+#define SERVICE_CONFIG "{\"loadBalancingConfig\": [{\"round_robin\": {}}]}"
 
 void bar_client_tune_environment(void)
 {
@@ -70,6 +76,7 @@ static grpc_channel *open_channel(const char *target)
         GRPC_INT_ARG(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, GRPC_UNARY_MAX_RESPONSE),
         /* bar is on a private network; an HTTP proxy from the environment is never wanted. */
         GRPC_INT_ARG(GRPC_ARG_ENABLE_HTTP_PROXY, 0),
+        {GRPC_ARG_STRING, (char *)GRPC_ARG_SERVICE_CONFIG, {.string = (char *)SERVICE_CONFIG}},
     };
     grpc_channel_args channel_args = {sizeof(args) / sizeof(args[0]), args};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
