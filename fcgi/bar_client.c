@@ -33,6 +33,9 @@
  *   worker spreads its calls over all of them. bar closes connections older
  *   than a minute, gracefully, so clients resolve again and find replicas
  *   added since.
+ * - The minimal filter stack (no compression, no census): measured 7% less
+ *   CPU per request in the workers. It would also drop deadline checking,
+ *   which is switched back on explicitly.
  * - A DNS query may hang (Docker's resolver, asked for a stopped
  *   container's name, waits on upstream servers it cannot reach); c-ares'
  *   default allows it 120 s. Bounded, a name that does not resolve fails
@@ -76,6 +79,8 @@ static grpc_channel *open_channel(const char *target)
         GRPC_INT_ARG(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, GRPC_UNARY_MAX_RESPONSE),
         /* bar is on a private network; an HTTP proxy from the environment is never wanted. */
         GRPC_INT_ARG(GRPC_ARG_ENABLE_HTTP_PROXY, 0),
+        GRPC_INT_ARG(GRPC_ARG_MINIMAL_STACK, 1),
+        GRPC_INT_ARG(GRPC_ARG_ENABLE_DEADLINE_CHECKS, 1),
         {GRPC_ARG_STRING, (char *)GRPC_ARG_SERVICE_CONFIG, {.string = (char *)SERVICE_CONFIG}},
     };
     grpc_channel_args channel_args = {sizeof(args) / sizeof(args[0]), args};
