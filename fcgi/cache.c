@@ -5,12 +5,27 @@
 
 #include "log.h"
 #include "monotime.h"
+#include "request_id.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+
+/* A claim outlives any computation the limit allows (1e7! takes minutes),
+ * and expires by itself if its holder dies. */
+#define CLAIM_TTL_MS "600000"
+
+/* How often a waiting request looks for the value, at first and at most. */
+#define WAIT_POLL_MIN_MS 5
+#define WAIT_POLL_MAX_MS 100
+
+/* Deletes the claim only if it still holds our token. */
+static const char release_script[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+    "return 0";
 
 static struct timeval timeval_from_ms(long ms)
 {
@@ -157,6 +172,13 @@ static size_t key_for(unsigned long n, char *key, size_t cap)
     return len > 0 ? (size_t)len : 0;
 }
 
+static size_t lock_key_for(unsigned long n, char *key, size_t cap)
+{
+    int len = snprintf(key, cap, "factorial:lock:%lu", n);
+
+    return len > 0 ? (size_t)len : 0;
+}
+
 static bool all_digits(const char *s, size_t len)
 {
     if (len == 0)
@@ -219,6 +241,99 @@ bool cache_put(struct cache *cache, unsigned long n, const char *digits, size_t 
     ok = reply->type == REDIS_REPLY_STATUS;
     freeReplyObject(reply);
     return ok;
+}
+
+bool cache_claim(struct cache *cache, unsigned long n, char token[CACHE_TOKEN_SIZE])
+{
+    char key[48];
+    const char *argv[6] = {"SET", key, token, "NX", "PX", CLAIM_TTL_MS};
+    size_t lens[6] = {3, lock_key_for(n, key, sizeof(key)), 0, 2, 2, sizeof(CLAIM_TTL_MS) - 1};
+    redisReply *reply;
+    bool claimed;
+
+    if (!request_id_generate(token)) {
+        token[0] = '\0';
+        return true;
+    }
+    lens[2] = strlen(token);
+    reply = command(cache, 6, argv, lens);
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        /* Redis cannot arbitrate: compute, as without a cache. */
+        token[0] = '\0';
+        if (reply != NULL)
+            freeReplyObject(reply);
+        return true;
+    }
+    /* OK when set; nil when another request holds the claim. */
+    claimed = reply->type == REDIS_REPLY_STATUS;
+    freeReplyObject(reply);
+    if (!claimed)
+        token[0] = '\0';
+    return claimed;
+}
+
+void cache_release(struct cache *cache, unsigned long n, const char *token)
+{
+    char key[48];
+    const char *argv[5] = {"EVAL", release_script, "1", key, token};
+    size_t lens[5] = {4, sizeof(release_script) - 1, 1, lock_key_for(n, key, sizeof(key)),
+                      strlen(token)};
+    redisReply *reply;
+
+    if (token[0] == '\0')
+        return;
+    reply = command(cache, 5, argv, lens);
+    if (reply == NULL)
+        return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        struct log_line line;
+
+        /* E.g. an ACL without EVAL: the claim now lives out its expiry. */
+        log_begin(&line, LOG_LEVEL_WARN, "cache claim not released");
+        log_str(&line, "key", key);
+        log_str(&line, "error", reply->str);
+        log_end(&line);
+    }
+    freeReplyObject(reply);
+}
+
+/* True while someone holds the claim on n (or Redis cannot say). */
+static bool claim_held(struct cache *cache, unsigned long n)
+{
+    char key[48];
+    const char *argv[2] = {"EXISTS", key};
+    size_t lens[2] = {6, lock_key_for(n, key, sizeof(key))};
+    redisReply *reply = command(cache, 2, argv, lens);
+    bool held;
+
+    if (reply == NULL)
+        return false;
+    held = reply->type == REDIS_REPLY_INTEGER && reply->integer > 0;
+    freeReplyObject(reply);
+    return held;
+}
+
+enum cache_outcome cache_wait(struct cache *cache, unsigned long n, long wait_ms,
+                              struct cache_value *value)
+{
+    struct timespec start = monotime_now();
+    long poll_ms = WAIT_POLL_MIN_MS;
+
+    memset(value, 0, sizeof(*value));
+    while (monotime_since_ms(start) < (double)wait_ms) {
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = poll_ms * 1000000L};
+        enum cache_outcome got;
+
+        nanosleep(&pause, NULL);
+        got = cache_get(cache, n, value);
+        if (got != CACHE_MISS)
+            return got == CACHE_HIT ? CACHE_HIT : CACHE_MISS;
+        /* The holder finished without storing, or died: stop waiting. */
+        if (!claim_held(cache, n))
+            return CACHE_MISS;
+        poll_ms = poll_ms * 2 > WAIT_POLL_MAX_MS ? WAIT_POLL_MAX_MS : poll_ms * 2;
+    }
+    return CACHE_MISS;
 }
 
 bool cache_ping(struct cache *cache)

@@ -5,6 +5,10 @@
  * timeouts are short, and after a failure the connection is dropped and not
  * retried before a backoff has passed, so a dead Redis costs a request
  * nothing but a missed cache. The cache never fails a request.
+ *
+ * Concurrent misses of the same N are computed once: the first request
+ * claims factorial:lock:<N> (SET NX with an expiry) and computes; the others
+ * wait for its value instead of computing it again.
  */
 #ifndef FCGI_CACHE_H
 #define FCGI_CACHE_H
@@ -49,6 +53,27 @@ void cache_value_free(struct cache_value *value);
 
 /* Stores digits as the value of n; false when Redis could not be written. */
 bool cache_put(struct cache *cache, unsigned long n, const char *digits, size_t len);
+
+/* Room for a claim's token (a random id), with its NUL. */
+#define CACHE_TOKEN_SIZE 65
+
+/*
+ * Claims the computation of n. True when the caller should compute: it got
+ * the claim (token filled; release it with cache_release) or Redis cannot
+ * say (token empty). False when another request holds the claim.
+ */
+bool cache_claim(struct cache *cache, unsigned long n, char token[CACHE_TOKEN_SIZE]);
+
+/* Gives up a claim, if it is still ours. */
+void cache_release(struct cache *cache, unsigned long n, const char *token);
+
+/*
+ * Waits, at most wait_ms, for the value of n that another request is
+ * computing. CACHE_HIT fills value; CACHE_MISS means the claim went away
+ * without a value (or time ran out) and the caller computes it itself.
+ */
+enum cache_outcome cache_wait(struct cache *cache, unsigned long n, long wait_ms,
+                              struct cache_value *value);
 
 /* True when Redis answers PING now. */
 bool cache_ping(struct cache *cache);

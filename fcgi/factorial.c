@@ -22,6 +22,7 @@ struct factorial_service {
     struct cache cache;
     long max_number;
     long max_body;
+    long wait_ms; /* longest wait for a value another request is computing */
 };
 
 /* What the request line reports about the cache. */
@@ -100,8 +101,28 @@ static void respond(struct http_exchange *ex, long number, const char *digits, s
     http_write(ex, tail, (size_t)tail_len);
 }
 
+/* Answers from the cache; waited_ms >= 0 when the value was awaited. */
+static void respond_cached(struct http_exchange *ex, long number, struct cache_value *hit,
+                           double waited_ms)
+{
+    struct log_line line;
+
+    respond(ex, number, hit->data, hit->len, true);
+    http_log_begin(ex, &line);
+    log_int(&line, "number", number);
+    log_str(&line, "cache", outcome_names[OUT_HIT]);
+    log_int(&line, "digits", (long long)hit->len);
+    if (waited_ms >= 0) {
+        log_bool(&line, "coalesced", true);
+        log_ms(&line, "waited_ms", waited_ms);
+    }
+    log_end(&line);
+    cache_value_free(hit);
+}
+
 static void serve_factorial(struct http_exchange *ex, struct factorial_service *svc)
 {
+    char claim[CACHE_TOKEN_SIZE] = "";
     struct factorial_request req;
     struct request_error err;
     struct cache_value hit;
@@ -133,16 +154,26 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
     } else {
         switch (cache_get(&svc->cache, (unsigned long)req.number, &hit)) {
         case CACHE_HIT:
-            respond(ex, req.number, hit.data, hit.len, true);
-            http_log_begin(ex, &line);
-            log_int(&line, "number", req.number);
-            log_str(&line, "cache", outcome_names[OUT_HIT]);
-            log_int(&line, "digits", (long long)hit.len);
-            log_end(&line);
-            cache_value_free(&hit);
+            respond_cached(ex, req.number, &hit, -1);
             return;
         case CACHE_MISS:
             outcome = OUT_MISS;
+            /* Another request is computing the same N: wait for its value. */
+            if (!cache_claim(&svc->cache, (unsigned long)req.number, claim)) {
+                struct timespec waiting = monotime_now();
+
+                if (cache_wait(&svc->cache, (unsigned long)req.number, svc->wait_ms, &hit) ==
+                    CACHE_HIT) {
+                    respond_cached(ex, req.number, &hit, monotime_since_ms(waiting));
+                    return;
+                }
+            } else if (claim[0] != '\0' &&
+                       cache_get(&svc->cache, (unsigned long)req.number, &hit) == CACHE_HIT) {
+                /* Stored between our miss and our claim by a request now done. */
+                cache_release(&svc->cache, (unsigned long)req.number, claim);
+                respond_cached(ex, req.number, &hit, -1);
+                return;
+            }
             break;
         default:
             outcome = OUT_UNAVAILABLE;
@@ -155,10 +186,12 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
     digits = factorial_decimal((unsigned long)req.number, &len);
     compute_ms = monotime_since_ms(start);
     if (digits == NULL) {
+        cache_release(&svc->cache, (unsigned long)req.number, claim);
         reject(ex, 500, "out of memory");
         return;
     }
     stored = cache_put(&svc->cache, (unsigned long)req.number, digits, len);
+    cache_release(&svc->cache, (unsigned long)req.number, claim);
     if (!stored && outcome == OUT_FORCED)
         outcome = OUT_UNAVAILABLE;
     respond(ex, req.number, digits, len, false);
@@ -231,7 +264,8 @@ static bool read_config(struct factorial_service *svc)
         !config_long("FACTORIAL_MAX_BODY", 1024, 16, 65536, &svc->max_body) ||
         !config_hostport("REDIS_ADDR", "127.0.0.1:6379", &redis) ||
         !config_long("REDIS_CONNECT_TIMEOUT_MS", 200, 1, 60000, &connect_timeout_ms) ||
-        !config_long("REDIS_TIMEOUT_MS", 500, 1, 60000, &timeout_ms))
+        !config_long("REDIS_TIMEOUT_MS", 500, 1, 60000, &timeout_ms) ||
+        !config_long("FACTORIAL_WAIT_MS", 30000, 0, 600000, &svc->wait_ms))
         return false;
     cache_init(&svc->cache, &redis, config_str("REDIS_PASSWORD", NULL), connect_timeout_ms,
                timeout_ms);

@@ -23,8 +23,8 @@ SERVICE_EXTRAS = {
     "foo": {"upstream", "grpc_status", "upstream_ms", "upstream_connected", "health", "error",
             "client_gone", "truncated"},
     "bar": {"grpc_status", "error", "cancelled", "peer", "truncated"},
-    "factorial": {"number", "cache", "cache_stored", "digits", "compute_ms", "redis", "error",
-                  "client_gone", "truncated"},
+    "factorial": {"number", "cache", "cache_stored", "digits", "compute_ms", "coalesced",
+                  "waited_ms", "redis", "error", "client_gone", "truncated"},
 }
 
 

@@ -40,10 +40,10 @@ def request(method, url, body=None, headers=None, timeout=10):
         return Response(err.code, err.headers, err.read().decode())
 
 
-def post_factorial(stack, payload, content_type="application/json"):
+def post_factorial(stack, payload, content_type="application/json", timeout=10):
     body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
     headers = {"Content-Type": content_type} if content_type else {}
-    return request("POST", stack.factorial_url + "/factorial", body, headers)
+    return request("POST", stack.factorial_url + "/factorial", body, headers, timeout)
 
 
 @pytest.fixture(scope="module")

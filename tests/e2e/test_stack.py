@@ -38,6 +38,12 @@ def redis_get(stack, key):
     return out.stdout.rstrip("\n")
 
 
+def redis_set(stack, key, value):
+    """SET with the value on stdin: a large one does not fit in an argument."""
+    subprocess.run(["redis-cli", "-p", str(stack.ports["redis"]), "-x", "SET", key],
+                   input=value, capture_output=True, text=True, timeout=10, check=True)
+
+
 def assert_json_error(resp, status, phrase=""):
     assert resp.status == status, (resp.status, resp.body)
     assert resp.headers["Content-Type"].startswith("application/json"), resp.headers
@@ -138,6 +144,82 @@ def test_corrupt_cache_value_is_replaced(stack):
     body = post_factorial(stack, {"number": n}).json()
     assert body == {"number": n, "factorial": str(math.factorial(n)), "cached": False}
     assert redis_get(stack, f"factorial:{n}") == str(math.factorial(n))
+
+
+def test_concurrent_misses_compute_once(stack):
+    n = 90000 + RUN_N % 1000
+    results = []
+
+    def ask():
+        results.append(post_factorial(stack, {"number": n}))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    expected = str(math.factorial(n))
+    assert len(results) == 4
+    assert all(r.status == 200 and r.json()["factorial"] == expected for r in results)
+    assert sorted(r.json()["cached"] for r in results) == [False, True, True, True]
+    # The log lines say the same at the end (test_zz): one computation.
+    COMPUTED_ONCE.append(n)
+
+
+def ask_in_background(stack, n):
+    """Posts n on a thread; returns the thread and the list its answer lands in."""
+    answer = []
+    thread = threading.Thread(target=lambda: answer.append(post_factorial(stack, {"number": n})))
+    thread.start()
+    return thread, answer
+
+
+def test_request_waits_for_a_value_another_is_computing(stack):
+    # The test plays the request that claimed n first and computes it.
+    n = RUN_N + 11
+    redis_cli(stack, "DEL", f"factorial:{n}")
+    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
+    thread, answer = ask_in_background(stack, n)
+    time.sleep(0.5)
+    assert thread.is_alive(), "the request did not wait for the claimed value"
+    expected = str(math.factorial(n))
+    redis_set(stack, f"factorial:{n}", expected)
+    redis_cli(stack, "DEL", f"factorial:lock:{n}")
+    thread.join(10)
+    assert answer and answer[0].status == 200, answer
+    assert answer[0].json() == {"number": n, "factorial": expected, "cached": True}
+    WAITED.append(n)
+
+
+def test_waiting_request_computes_when_the_claim_goes_away(stack):
+    # The claimer died (or ran out of memory) without storing a value.
+    n = RUN_N + 12
+    redis_cli(stack, "DEL", f"factorial:{n}")
+    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
+    thread, answer = ask_in_background(stack, n)
+    time.sleep(0.5)
+    assert thread.is_alive(), "the request did not wait for the claimed value"
+    redis_cli(stack, "DEL", f"factorial:lock:{n}")
+    thread.join(10)
+    expected = str(math.factorial(n))
+    assert answer and answer[0].status == 200, answer
+    assert answer[0].json() == {"number": n, "factorial": expected, "cached": False}
+    assert redis_get(stack, f"factorial:{n}") == expected
+    # Its own claim was released once the value was stored.
+    assert redis_cli(stack, "EXISTS", f"factorial:lock:{n}") == "(integer) 0"
+
+
+def test_forced_request_neither_waits_for_nor_touches_a_claim(stack):
+    n = RUN_N + 13
+    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
+    resp = post_factorial(stack, {"number": n, "force": True}, timeout=5)
+    assert resp.status == 200 and resp.json()["cached"] is False
+    assert redis_get(stack, f"factorial:lock:{n}") == "e2e-holder"
+    redis_cli(stack, "DEL", f"factorial:lock:{n}")
+
+
+COMPUTED_ONCE = []
+WAITED = []
 
 
 BAD_REQUESTS = [
@@ -350,4 +432,13 @@ def test_zz_stop_is_clean_and_every_log_line_is_schema_json(stack):
     assert outcomes == {"hit", "miss", "forced", "unavailable"}
     warned = [r for r in records if r.get("cache") == "unavailable"]
     assert all(r["level"] == "warn" for r in warned)
+    for n in COMPUTED_ONCE:
+        lines = [r for r in records if r.get("number") == n and r["message"] == "request served"]
+        assert len(lines) == 4
+        assert sum("compute_ms" in r for r in lines) == 1, lines
+    for n in WAITED:
+        [line] = [r for r in records if r.get("number") == n and r["message"] == "request served"]
+        assert line["coalesced"] is True and line["cache"] == "hit", line
+        assert line["waited_ms"] >= 400, line
+        assert "compute_ms" not in line, line
     json.dumps(records)  # every record is plain JSON data
