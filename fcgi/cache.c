@@ -20,7 +20,7 @@
 
 /* How often a waiting request looks for the value, at first and at most. */
 #define WAIT_POLL_MIN_MS 5
-#define WAIT_POLL_MAX_MS 100
+#define WAIT_POLL_MAX_MS 20
 
 /* Deletes the claim only if it still holds our token. */
 static const char release_script[] =
@@ -328,9 +328,10 @@ enum cache_outcome cache_wait(struct cache *cache, unsigned long n, long wait_ms
         got = cache_get(cache, n, value);
         if (got != CACHE_MISS)
             return got == CACHE_HIT ? CACHE_HIT : CACHE_MISS;
-        /* The holder finished without storing, or died: stop waiting. */
+        /* The claim is gone: the holder stored the value before releasing
+         * it (read it once more), or failed, or died. */
         if (!claim_held(cache, n))
-            return CACHE_MISS;
+            return cache_get(cache, n, value) == CACHE_HIT ? CACHE_HIT : CACHE_MISS;
         poll_ms = poll_ms * 2 > WAIT_POLL_MAX_MS ? WAIT_POLL_MAX_MS : poll_ms * 2;
     }
     return CACHE_MISS;
