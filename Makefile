@@ -216,13 +216,13 @@ TIDY_FLAGS := -std=c11 -D_GNU_SOURCE -Icommon -I$(GEN) $(call pc_cflags,json-c h
 
 lint-c: $(PROTO_HDRS)
 	$(call say,FORMAT,check)
-	$(Q)clang-format --dry-run --Werror $(C_SOURCES) $(C_HEADERS) $(C_TESTS)
+	$(Q)clang-format --dry-run --Werror $(C_SOURCES) $(C_HEADERS) $(C_TESTS) bench/gmp_factorial.c
 	$(call say,CPPCHK,sources)
 	@# cppcheck reads no system headers; the generated code checks this version macro.
 	$(Q)cppcheck --quiet --std=c11 --enable=warning,style,performance,portability \
 		--error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE \
 		-DPROTOBUF_C_VERSION_NUMBER=1004001 -Icommon -I$(GEN) -Ifcgi -Ibar -Isupervisor \
-		common bar fcgi supervisor tests/unit
+		common bar fcgi supervisor tests/unit bench/gmp_factorial.c
 	$(call say,TIDY,sources)
 	$(Q)for f in $(C_SOURCES); do clang-tidy --quiet $$f -- $(TIDY_FLAGS) 2>/dev/null \
 		|| { clang-tidy --quiet $$f -- $(TIDY_FLAGS); exit 1; }; done
@@ -236,7 +236,7 @@ lint-py:
 	$(Q)pyflakes3 $$(git ls-files '*.py' 2>/dev/null || find scripts tests -name '*.py')
 
 format: ## Reformat the C code with clang-format
-	$(Q)clang-format -i $(C_SOURCES) $(C_HEADERS) $(C_TESTS)
+	$(Q)clang-format -i $(C_SOURCES) $(C_HEADERS) $(C_TESTS) bench/gmp_factorial.c
 
 clean: ## Remove build/
 	rm -rf build
