@@ -166,22 +166,23 @@ def test_concurrent_misses_compute_once(stack):
     COMPUTED_ONCE.append(n)
 
 
-def ask_in_background(stack, n):
-    """Posts n on a thread; returns the thread and the list its answer lands in."""
+def ask_while_claimed(stack, n):
+    """Claims n as another request would, posts n on a thread and checks the
+    request waits; returns the thread and the list its answer lands in."""
+    redis_cli(stack, "DEL", f"factorial:{n}")
+    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
     answer = []
     thread = threading.Thread(target=lambda: answer.append(post_factorial(stack, {"number": n})))
     thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive(), "the request did not wait for the claimed value"
     return thread, answer
 
 
 def test_request_waits_for_a_value_another_is_computing(stack):
     # The test plays the request that claimed n first and computes it.
     n = RUN_N + 11
-    redis_cli(stack, "DEL", f"factorial:{n}")
-    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
-    thread, answer = ask_in_background(stack, n)
-    time.sleep(0.5)
-    assert thread.is_alive(), "the request did not wait for the claimed value"
+    thread, answer = ask_while_claimed(stack, n)
     expected = str(math.factorial(n))
     redis_set(stack, f"factorial:{n}", expected)
     redis_cli(stack, "DEL", f"factorial:lock:{n}")
@@ -194,11 +195,7 @@ def test_request_waits_for_a_value_another_is_computing(stack):
 def test_waiting_request_computes_when_the_claim_goes_away(stack):
     # The claimer died (or ran out of memory) without storing a value.
     n = RUN_N + 12
-    redis_cli(stack, "DEL", f"factorial:{n}")
-    redis_cli(stack, "SET", f"factorial:lock:{n}", "e2e-holder", "PX", "60000")
-    thread, answer = ask_in_background(stack, n)
-    time.sleep(0.5)
-    assert thread.is_alive(), "the request did not wait for the claimed value"
+    thread, answer = ask_while_claimed(stack, n)
     redis_cli(stack, "DEL", f"factorial:lock:{n}")
     thread.join(10)
     expected = str(math.factorial(n))
