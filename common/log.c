@@ -66,22 +66,63 @@ int64_t log_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Writes value as exactly width decimal digits, zero-padded. */
+static void put_digits(char *out, unsigned int value, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+}
+
+/*
+ * Every line is stamped, so the stamp is built by hand rather than with
+ * gmtime_r and snprintf (a third of a bar call's logging cost, measured
+ * with callgrind), and the calendar part is reused while the second lasts.
+ */
 void log_format_time(int64_t unix_ms, char *out, size_t cap)
 {
+    static _Thread_local bool cached;
+    static _Thread_local time_t cached_secs;
+    static _Thread_local char cached_prefix[21]; /* "2026-01-02T03:04:05." */
     time_t secs = (time_t)(unix_ms / 1000);
     int millis = (int)(unix_ms % 1000);
-    struct tm tm;
+    char stamp[24];
 
     if (millis < 0) {
         millis += 1000;
         secs -= 1;
     }
-    if (gmtime_r(&secs, &tm) == NULL) {
-        snprintf(out, cap, "1970-01-01T00:00:00.000Z");
-        return;
+    if (!cached || secs != cached_secs) {
+        struct tm tm;
+
+        if (gmtime_r(&secs, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+            snprintf(out, cap, "1970-01-01T00:00:00.000Z");
+            return;
+        }
+        put_digits(cached_prefix, (unsigned int)(tm.tm_year + 1900), 4);
+        cached_prefix[4] = '-';
+        put_digits(cached_prefix + 5, (unsigned int)tm.tm_mon + 1, 2);
+        cached_prefix[7] = '-';
+        put_digits(cached_prefix + 8, (unsigned int)tm.tm_mday, 2);
+        cached_prefix[10] = 'T';
+        put_digits(cached_prefix + 11, (unsigned int)tm.tm_hour, 2);
+        cached_prefix[13] = ':';
+        put_digits(cached_prefix + 14, (unsigned int)tm.tm_min, 2);
+        cached_prefix[16] = ':';
+        put_digits(cached_prefix + 17, (unsigned int)tm.tm_sec, 2);
+        cached_prefix[19] = '.';
+        cached_secs = secs;
+        cached = true;
     }
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+    memcpy(stamp, cached_prefix, 20);
+    put_digits(stamp + 20, (unsigned int)millis, 3);
+    stamp[23] = 'Z';
+    if (cap == 0)
+        return;
+    cap = cap < sizeof(stamp) + 1 ? cap - 1 : sizeof(stamp);
+    memcpy(out, stamp, cap);
+    out[cap] = '\0';
 }
 
 size_t utf8_sequence_len(const unsigned char *s, size_t n)
@@ -118,7 +159,7 @@ size_t utf8_sequence_len(const unsigned char *s, size_t n)
     return need;
 }
 
-/* The escape JSON needs for byte c, written to esc; 0 when c needs none. */
+/* The escape of an ASCII byte that JSON cannot take as it is (see json_plain). */
 static size_t escape_for(unsigned char c, char esc[8])
 {
     static const char hex[] = "0123456789abcdef";
@@ -139,15 +180,27 @@ static size_t escape_for(unsigned char c, char esc[8])
         memcpy(esc, "\\r", 2);
         return 2;
     default:
-        break;
+        /* The other control characters, and DEL. */
+        memcpy(esc, "\\u00", 4);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 0xf];
+        return 6;
     }
-    if (c >= 0x20 && c != 0x7f)
-        return 0;
-    memcpy(esc, "\\u00", 4);
-    esc[4] = hex[c >> 4];
-    esc[5] = hex[c & 0xf];
-    return 6;
 }
+
+/*
+ * The bytes JSON takes as they are: printable ASCII but the quote and the
+ * backslash. A table, since every byte of every logged value is looked up.
+ */
+static const unsigned char json_plain[256] = {
+    /* 0x00-0x1f: control characters */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x20-0x7f: all but '"' (0x22), '\\' (0x5c) and DEL (0x7f) */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x80-0xff: UTF-8, checked sequence by sequence (zero from here on) */
+};
 
 size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *complete)
 {
@@ -159,13 +212,26 @@ size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *com
         char esc[8];
         size_t n;
         size_t consumed = 1;
+        size_t run = i;
+
+        /* Most values are plain ASCII: copy such runs whole. */
+        while (run < len && json_plain[s[run]])
+            run++;
+        if (run > i) {
+            n = run - i;
+            if (out + n > cap) {
+                memcpy(dst + out, src + i, cap - out);
+                *complete = false;
+                return cap;
+            }
+            memcpy(dst + out, src + i, n);
+            out += n;
+            i = run;
+            continue;
+        }
 
         if (s[i] < 0x80) {
             n = escape_for(s[i], esc);
-            if (n == 0) {
-                esc[0] = (char)s[i];
-                n = 1;
-            }
         } else if ((consumed = utf8_sequence_len(&s[i], len - i)) > 0) {
             memcpy(esc, &s[i], consumed);
             n = consumed;
@@ -200,22 +266,44 @@ static bool append_raw(struct log_line *line, const char *s, size_t n)
 /* Appends ,"key": and remembers where the field began, for rollback. */
 static bool append_key(struct log_line *line, const char *key, size_t *mark)
 {
-    char tmp[128];
-    bool complete;
-    size_t n;
+    size_t room = LOG_LINE_MAX - LOG_TAIL_RESERVE - line->len;
+    bool complete = false;
+    size_t n = 0;
 
     *mark = line->len;
-    tmp[0] = ',';
-    tmp[1] = '"';
-    n = 2 + json_escape(tmp + 2, sizeof(tmp) - 4, key, strlen(key), &complete);
-    tmp[n++] = '"';
-    tmp[n++] = ':';
-    if (!complete || !append_raw(line, tmp, n)) {
-        line->len = *mark;
+    /* Four bytes for the comma, the quotes and the colon. */
+    if (room >= 4)
+        n = json_escape(line->buf + line->len + 2, room - 4, key, strlen(key), &complete);
+    if (!complete) {
         line->truncated = true;
         return false;
     }
+    line->buf[line->len] = ',';
+    line->buf[line->len + 1] = '"';
+    line->len += 2 + n;
+    line->buf[line->len++] = '"';
+    line->buf[line->len++] = ':';
     return true;
+}
+
+/* Formats value in decimal into out (at least 21 bytes); returns the length. */
+static size_t format_int(char *out, long long value)
+{
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    char digits[20];
+    size_t n = 0;
+    size_t len = 0;
+
+    do {
+        digits[n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0)
+        out[len++] = '-';
+    while (n > 0)
+        out[len++] = digits[--n];
+    return len;
 }
 
 static void append_string_value(struct log_line *line, const char *value, size_t len)
@@ -281,11 +369,11 @@ void log_int(struct log_line *line, const char *key, long long value)
 {
     char tmp[32];
     size_t mark;
-    int n = snprintf(tmp, sizeof(tmp), "%lld", value);
+    size_t n = format_int(tmp, value);
 
     if (!append_key(line, key, &mark))
         return;
-    if (!append_raw(line, tmp, (size_t)n)) {
+    if (!append_raw(line, tmp, n)) {
         line->len = mark;
         line->truncated = true;
     }
@@ -306,16 +394,22 @@ void log_bool(struct log_line *line, const char *key, bool value)
 void log_ms(struct log_line *line, const char *key, double value)
 {
     char tmp[48];
+    long long thousandths;
     size_t mark;
-    int n;
+    size_t n;
 
     /* JSON has no NaN or infinity; a negative duration means a clock step. */
     if (!(value >= 0.0 && value < 1e12))
         value = 0.0;
-    n = snprintf(tmp, sizeof(tmp), "%.3f", value);
+    /* As %.3f would print it, without printf's cost on every request line. */
+    thousandths = (long long)(value * 1000.0 + 0.5);
+    n = format_int(tmp, thousandths / 1000);
+    tmp[n++] = '.';
+    put_digits(tmp + n, (unsigned int)(thousandths % 1000), 3);
+    n += 3;
     if (!append_key(line, key, &mark))
         return;
-    if (!append_raw(line, tmp, (size_t)n)) {
+    if (!append_raw(line, tmp, n)) {
         line->len = mark;
         line->truncated = true;
     }

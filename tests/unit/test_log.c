@@ -9,8 +9,12 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
 #include <regex.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -34,6 +38,19 @@ static void test_escape(void **state)
     expect_escape("\n\t\r", 3, "\\n\\t\\r");
     expect_escape("\x01\x1f\x7f", 3, "\\u0001\\u001f\\u007f");
     expect_escape("nul\0x", 5, "nul\\u0000x");
+    /* Every other ASCII byte: printable ones as they are, the rest as \u00XX. */
+    for (int c = 0; c < 0x80; c++) {
+        char in[1] = {(char)c};
+        char expected[8];
+
+        if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r')
+            continue;
+        if (c >= 0x20 && c < 0x7f)
+            snprintf(expected, sizeof(expected), "%c", c);
+        else
+            snprintf(expected, sizeof(expected), "\\u%04x", (unsigned int)c);
+        expect_escape(in, 1, expected);
+    }
     /* Valid multi-byte UTF-8 passes unchanged. */
     expect_escape("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
                   "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
@@ -141,6 +158,120 @@ static void test_time_format(void **state)
     log_format_time(log_now_ms(), stamp, sizeof(stamp));
     assert_int_equal(regexec(&re, stamp, 0, NULL, 0), 0);
     regfree(&re);
+
+    /* Within one second the calendar part is reused; across one it is not. */
+    log_format_time(951782399998LL, stamp, sizeof(stamp));
+    assert_string_equal(stamp, "2000-02-28T23:59:59.998Z");
+    log_format_time(951782399999LL, stamp, sizeof(stamp));
+    assert_string_equal(stamp, "2000-02-28T23:59:59.999Z");
+    log_format_time(951782400000LL, stamp, sizeof(stamp));
+    assert_string_equal(stamp, "2000-02-29T00:00:00.000Z");
+    log_format_time(-1LL, stamp, sizeof(stamp));
+    assert_string_equal(stamp, "1969-12-31T23:59:59.999Z");
+    log_format_time(253402300800000LL, stamp, sizeof(stamp)); /* year 10000 */
+    assert_string_equal(stamp, "1970-01-01T00:00:00.000Z");
+
+    /* The same as gmtime_r and strftime say, over many days and times. */
+    for (int64_t ms = 1LL; ms < 4102444800000LL; ms = ms * 3 + 12345) {
+        time_t secs = (time_t)(ms / 1000);
+        char expected[40];
+        struct tm tm;
+        size_t n;
+
+        assert_non_null(gmtime_r(&secs, &tm));
+        n = strftime(expected, sizeof(expected), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(expected + n, sizeof(expected) - n, ".%03dZ", (int)(ms % 1000));
+        log_format_time(ms, stamp, sizeof(stamp));
+        assert_string_equal(stamp, expected);
+    }
+
+    /* A short buffer gets as much as fits, terminated. */
+    log_format_time(0, stamp, 5);
+    assert_string_equal(stamp, "1970");
+}
+
+static void expect_field(void (*add)(struct log_line *), const char *expected)
+{
+    struct log_line line;
+    const char *at;
+    size_t n;
+
+    log_begin(&line, LOG_LEVEL_INFO, "numbers");
+    add(&line);
+    n = log_finish(&line);
+    json_object_put(parse_line(line.buf, n - 1));
+    at = strstr(line.buf, ",\"v\":");
+    assert_non_null(at);
+    at += 5;
+    assert_int_equal(strcspn(at, ",}"), strlen(expected));
+    assert_memory_equal(at, expected, strlen(expected));
+}
+
+static void add_int_min(struct log_line *line)
+{
+    log_int(line, "v", LLONG_MIN);
+}
+
+static void add_int_max(struct log_line *line)
+{
+    log_int(line, "v", LLONG_MAX);
+}
+
+static void add_int_zero(struct log_line *line)
+{
+    log_int(line, "v", 0);
+}
+
+static void add_int_negative(struct log_line *line)
+{
+    log_int(line, "v", -503);
+}
+
+static void add_ms_nan(struct log_line *line)
+{
+    log_ms(line, "v", NAN);
+}
+
+static void add_ms_negative(struct log_line *line)
+{
+    log_ms(line, "v", -2.5);
+}
+
+static void add_ms_rounds_up(struct log_line *line)
+{
+    log_ms(line, "v", 999.9996);
+}
+
+/* Numbers print as printf would print them, and always as valid JSON. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    expect_field(add_int_min, "-9223372036854775808");
+    expect_field(add_int_max, "9223372036854775807");
+    expect_field(add_int_zero, "0");
+    expect_field(add_int_negative, "-503");
+    expect_field(add_ms_nan, "0.000");
+    expect_field(add_ms_negative, "0.000");
+    expect_field(add_ms_rounds_up, "1000.000");
+
+    /* Away from exact ties, the same digits as %.3f. */
+    for (double v = 0.0001; v < 1e9; v = v * 1.7 + 0.00123) {
+        struct log_line line;
+        char expected[64];
+        double scaled = v * 1000.0;
+        double frac = scaled - (double)(long long)scaled;
+        const char *at;
+
+        if (frac > 0.499 && frac < 0.501)
+            continue;
+        snprintf(expected, sizeof(expected), "%.3f", v);
+        log_begin(&line, LOG_LEVEL_INFO, "numbers");
+        log_ms(&line, "v", v);
+        log_finish(&line);
+        at = strstr(line.buf, ",\"v\":") + 5;
+        assert_int_equal(strcspn(at, ",}"), strlen(expected));
+        assert_memory_equal(at, expected, strlen(expected));
+    }
 }
 
 /* However much is added, the line stays bounded, valid and marked. */
@@ -227,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_escape_never_splits),
         cmocka_unit_test(test_line_is_one_json_object),
         cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_truncation_inside_escapes),
         cmocka_unit_test(test_levels),
