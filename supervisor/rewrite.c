@@ -18,7 +18,24 @@ static size_t utf8_repair(const char *src, size_t len, char *dst, size_t cap)
     size_t i = 0;
 
     while (i < len) {
-        size_t seq = utf8_sequence_len(&s[i], len - i);
+        size_t run = i;
+        size_t seq;
+
+        /* Log lines are mostly ASCII: copy such runs whole. */
+        while (run < len && s[run] < 0x80)
+            run++;
+        if (run > i) {
+            if (run - i > cap - out) {
+                memcpy(dst + out, src + i, cap - out);
+                return cap;
+            }
+            memcpy(dst + out, src + i, run - i);
+            out += run - i;
+            i = run;
+            continue;
+        }
+
+        seq = utf8_sequence_len(&s[i], len - i);
         const char *piece = seq > 0 ? &src[i] : "\xef\xbf\xbd";
         size_t piece_len = seq > 0 ? seq : 3;
 
