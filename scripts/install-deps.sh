@@ -18,6 +18,14 @@ packages=(
     clang-format clang-tidy cppcheck shellcheck pyflakes3
 )
 
+# The k6 and Kubernetes checks run on Node.js with npm. A Node.js from
+# elsewhere (NodeSource, nodejs.org, CI's setup-node) is used as it is;
+# without one, Debian's nodejs (18) and npm do for `make test`. `make lint`'s
+# workflow linter needs Node.js 20 or later (mk/ci.mk says so when it is older).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then

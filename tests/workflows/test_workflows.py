@@ -18,6 +18,7 @@ REPO = wf_facts.read_repo()
 # Read from the files, so that a Dependabot bump does not break the mutations.
 CHECKOUT, CHECKOUT_VERSION = re.search(r"(actions/checkout@[0-9a-f]{40}) # (\S+)",
                                        REPO["workflow_text"]).groups()
+SETUP_NODE = re.search(r"actions/setup-node@[0-9a-f]{40} # \S+", REPO["workflow_text"]).group(0)
 BASE = wf_facts.dockerfile_facts(REPO["dockerfile_text"])["args"]["DEBIAN_IMAGE"]
 
 # (what to edit, text to replace, replacement, words the problem must contain)
@@ -128,6 +129,14 @@ MUTATIONS = {
         f"    container: {BASE}\n",
         "    timeout-minutes: 45\n    permissions:\n      contents: read\n"
         "    container: debian:bookworm\n", "job test (make test) runs in 'debian:bookworm'"),
+    "test job without Node": (
+        "workflow_text", f"      - uses: {SETUP_NODE}\n        with:\n          node-version: 20\n"
+        "      # GCC 12", "      # GCC 12", "job test runs `make test` without setting up Node 20"),
+    "lint job on Debian's Node": (
+        "workflow_text", f"it needs 20.\n      - uses: {SETUP_NODE}\n        with:\n"
+        "          node-version: 20\n",
+        f"it needs 20.\n      - uses: {SETUP_NODE}\n        with:\n          node-version: 18\n",
+        "job lint sets up Node '18'"),
     "Dockerfile stage renamed": (
         "dockerfile_text", " AS factorial\n", " AS fact\n", "no `FROM ... AS factorial` stage"),
     "Dockerfile base moved alone": (

@@ -302,6 +302,25 @@ def check_containers(jobs, docker, out):
             if image != base:
                 out.append(f"container: job {name} ({target}) runs in {image!r}, "
                            f"the Dockerfile's DEBIAN_IMAGE is {base!r}")
+            check_node(name, jobs[name], target, out)
+
+
+def check_node(name, job, target, out):
+    """A job running make lint or make test sets up Node 20 before it.
+
+    Both run npm packages (the workflow linter, the k6 and Kubernetes
+    checks); Debian's Node in the container is 18, and the linter needs 20.
+    """
+    for step in steps_of(job):
+        if runs(step, target):
+            out.append(f"node: job {name} runs `{target}` without setting up Node 20 first")
+            return
+        if uses_of(step) == "actions/setup-node":
+            version = str((step.get("with") or {}).get("node-version", ""))
+            major = version.split(".")[0]
+            if not major.isdigit() or int(major) < 20:
+                out.append(f"node: job {name} sets up Node {version!r}, not 20 or later")
+            return
 
 
 def metadata_tags(spec, flavor, ctx):
