@@ -5,12 +5,16 @@
 # The compose file builds all four (make build). Written for the classic
 # builder as well as BuildKit: no RUN --mount, no COPY --chmod.
 #
-# DEBIAN_IMAGE is pinned to a point release so that a rebuild gets the same
-# base; the build and every final image use the same one, so the libraries
-# the programs were linked against are the ones they run with. Where no
-# registry answers, scripts/docker-base-images.sh makes a local stand-in
-# under this exact tag.
-ARG DEBIAN_IMAGE=debian:12.12-slim
+# The base is pinned to a point release so that a rebuild gets the same
+# one; the build and every final image use it, so the libraries the programs
+# were linked against are the ones they run with. The pin is the FROM line
+# of the debian-base stage, the one place it is written: Dependabot reads
+# that line (it cannot read a FROM behind an ARG) and proposes new point
+# releases. DEBIAN_IMAGE overrides it: --build-arg DEBIAN_IMAGE=other:tag.
+# Where no registry answers, scripts/docker-base-images.sh makes a local
+# stand-in under the pinned tag.
+ARG DEBIAN_IMAGE=debian-base
+FROM debian:12.12-slim AS debian-base
 
 # ---------------------------------------------------------------------------
 # build: compiles every program once; the final stages only copy from it.

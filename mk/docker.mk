@@ -18,8 +18,10 @@ COMPOSE ?= $(eval COMPOSE := $(shell docker compose version >/dev/null 2>&1 \
 	&& echo 'docker compose' || echo docker-compose))$(COMPOSE)
 COMPOSE_PROJECT ?=
 
-# The Dockerfile's pin is the only one written down; compose gets it here.
-DEBIAN_IMAGE ?= $(shell sed -n 's/^ARG DEBIAN_IMAGE=//p' Dockerfile)
+# The Dockerfile's pin (its debian-base stage) is the only one written down;
+# compose gets it here.
+DEBIAN_IMAGE ?= $(shell sed -n 's/^FROM[[:space:]]*\([^[:space:]]*\)[[:space:]]*AS[[:space:]]*debian-base[[:space:]]*$$/\1/p' \
+	Dockerfile)
 OCI_REVISION ?= $(shell git describe --always --dirty --abbrev=40 2>/dev/null || echo unknown)
 FOO_PORT ?= 8080
 FACTORIAL_PORT ?= 8081

@@ -42,9 +42,11 @@ die() {
     exit 1
 }
 
-# The Dockerfile is the one place the pinned tag is written down.
+# The Dockerfile is the one place the pinned tag is written down: the FROM
+# line of its debian-base stage.
 default_images() {
-    sed -n 's/^ARG DEBIAN_IMAGE=\([^[:space:]]*\).*/\1/p' "$ROOT/Dockerfile" | sort -u
+    sed -n 's/^FROM[[:space:]]\{1,\}\([^[:space:]]*\)[[:space:]]\{1,\}AS[[:space:]]\{1,\}debian-base[[:space:]]*$/\1/p' \
+        "$ROOT/Dockerfile" | sort -u
 }
 
 # Which Debian suite a tag stands for. Only tags whose content we can make
@@ -225,7 +227,7 @@ main() {
     docker info >/dev/null 2>&1 || die "no Docker engine answers (scripts/docker-engine.sh start)"
     if [ ${#images[@]} -eq 0 ]; then
         mapfile -t images < <(default_images)
-        [ ${#images[@]} -gt 0 ] || die "no ARG DEBIAN_IMAGE=... default in $ROOT/Dockerfile"
+        [ ${#images[@]} -gt 0 ] || die "no FROM ... AS debian-base stage in $ROOT/Dockerfile"
     fi
     mkdir -p "$CACHE_DIR"
     for image in "${images[@]}"; do

@@ -19,7 +19,7 @@ REPO = wf_facts.read_repo()
 CHECKOUT, CHECKOUT_VERSION = re.search(r"(actions/checkout@[0-9a-f]{40}) # (\S+)",
                                        REPO["workflow_text"]).groups()
 SETUP_NODE = re.search(r"actions/setup-node@[0-9a-f]{40} # \S+", REPO["workflow_text"]).group(0)
-BASE = wf_facts.dockerfile_facts(REPO["dockerfile_text"])["args"]["DEBIAN_IMAGE"]
+BASE = wf_facts.dockerfile_facts(REPO["dockerfile_text"])["base"]
 
 # (what to edit, text to replace, replacement, words the problem must contain)
 MUTATIONS = {
@@ -140,8 +140,17 @@ MUTATIONS = {
     "Dockerfile stage renamed": (
         "dockerfile_text", " AS factorial\n", " AS fact\n", "no `FROM ... AS factorial` stage"),
     "Dockerfile base moved alone": (
-        "dockerfile_text", f"ARG DEBIAN_IMAGE={BASE}\n", "ARG DEBIAN_IMAGE=debian:moved\n",
+        "dockerfile_text", f"FROM {BASE} AS debian-base\n", "FROM debian:moved AS debian-base\n",
         "the Dockerfile's DEBIAN_IMAGE is 'debian:moved'"),
+    "Dockerfile base as a plain ARG, moved alone": (
+        "dockerfile_text", f"ARG DEBIAN_IMAGE=debian-base\nFROM {BASE} AS debian-base\n",
+        "ARG DEBIAN_IMAGE=debian:moved\n", "the Dockerfile's DEBIAN_IMAGE is 'debian:moved'"),
+    "dependabot misses compose": (
+        "dependabot_text", "package-ecosystem: docker-compose", "package-ecosystem: pip",
+        "no docker-compose updates"),
+    "dependabot watches a folder that is gone": (
+        "dependabot_text", "      - /deploy/k8s/base\n", "      - /deploy/kubernetes\n",
+        "docker directory /deploy/kubernetes does not exist"),
     "dependabot misses actions": (
         "dependabot_text", "package-ecosystem: github-actions", "package-ecosystem: pip",
         "no github-actions updates"),
@@ -173,6 +182,8 @@ def test_mutation_in_temporary_checkout(tmp_path):
         target = tmp_path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text())
+    # Folders Dependabot watches, for images in files of their own.
+    (tmp_path / "deploy/k8s/base").mkdir(parents=True)
     workflow = tmp_path / wf_facts.WORKFLOW
     text = workflow.read_text()
     workflow.write_text(re.sub(r"docker/login-action@[0-9a-f]{40}", "docker/login-action@v4",
@@ -213,6 +224,9 @@ def test_dockerfile_reader():
     assert facts["stages"] == ["build", "foo"]
     assert facts["args"] == {"BASE": "debian:12-slim", "REV": None}
     assert "b=2" in facts["labels"]
+    facts = wf_facts.dockerfile_facts(
+        "ARG DEBIAN_IMAGE=pin\nFROM debian:12.9-slim AS pin\nFROM ${DEBIAN_IMAGE} AS build\n")
+    assert facts["base"] == "debian:12.9-slim"
 
 
 if __name__ == "__main__":

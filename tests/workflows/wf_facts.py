@@ -106,9 +106,13 @@ def load_yaml(text):
 
 
 def dockerfile_facts(text):
-    """Stage names, declared ARGs with defaults, and LABEL text of a Dockerfile."""
+    """Stage names, declared ARGs with defaults, LABEL text, and the pinned base.
+
+    The base is DEBIAN_IMAGE's default, or, when that names a stage, the
+    image that stage is FROM (where Dependabot can read the pin).
+    """
     joined = re.sub(r"\\\n", " ", text)
-    stages, args, labels = [], {}, []
+    stages, args, labels, froms = [], {}, [], {}
     for line in joined.splitlines():
         words = line.split()
         if not words or words[0].startswith("#"):
@@ -118,12 +122,15 @@ def dockerfile_facts(text):
             rest = [w for w in words[1:] if not w.startswith("--")]
             if len(rest) >= 3 and rest[1].upper() == "AS":
                 stages.append(rest[2])
+                froms[rest[2]] = rest[0]
         elif keyword == "ARG" and len(words) > 1:
             name, _, default = words[1].partition("=")
             args.setdefault(name, default or None)
         elif keyword == "LABEL":
             labels.append(line)
-    return {"stages": stages, "args": args, "labels": " ".join(labels)}
+    base = args.get("DEBIAN_IMAGE")
+    base = froms.get(base, base)
+    return {"stages": stages, "args": args, "labels": " ".join(labels), "base": base}
 
 
 def steps_of(job):
@@ -291,7 +298,7 @@ def check_matrix(job, docker, out):
 def check_containers(jobs, docker, out):
     if not docker:
         return
-    base = docker["args"].get("DEBIAN_IMAGE")
+    base = docker["base"]
     if not base:
         out.append("Dockerfile: ARG DEBIAN_IMAGE has no default")
         return
@@ -571,9 +578,12 @@ def check_dependabot(text, root, out):
     for update in data.get("updates") or []:
         listed = update.get("directories") or [update.get("directory")]
         dirs.setdefault(update.get("package-ecosystem"), []).extend(d for d in listed if d)
-    for ecosystem in ("github-actions", "docker"):
+    for ecosystem in ("github-actions", "docker", "docker-compose"):
         if "/" not in dirs.get(ecosystem, []):
             out.append(f"dependabot: no {ecosystem} updates for /")
+    for directory in dirs.get("docker", []):
+        if not (root / directory.lstrip("/")).is_dir():
+            out.append(f"dependabot: docker directory {directory} does not exist")
     for directory in dirs.get("npm", []):
         if not (root / directory.lstrip("/") / "package.json").is_file():
             out.append(f"dependabot: npm directory {directory} has no package.json")
