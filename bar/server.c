@@ -322,6 +322,10 @@ static bool server_start(struct server *srv, const struct bar_server_config *con
 {
     grpc_arg args[] = {
         GRPC_INT_ARG(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, MAX_REQUEST_BYTES),
+        /* The core binds with SO_REUSEPORT by default: a second bar on a
+         * port already taken would start and silently take half the calls.
+         * Without it, that bar fails with "cannot listen". */
+        GRPC_INT_ARG(GRPC_ARG_ALLOW_REUSEPORT, 0),
         /* Let foo's idle keepalive pings through (it pings every 10 s). */
         GRPC_INT_ARG(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000),
         GRPC_INT_ARG(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1),
