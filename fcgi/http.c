@@ -167,6 +167,9 @@ void http_log_begin_as(const struct http_exchange *ex, struct log_line *line, en
     log_str(line, "protocol", "http");
     log_str(line, "method", ex->method);
     log_str(line, "path", ex->path);
+    /* A path cut to HTTP_PATH_MAX is a cut value like any other. */
+    if (ex->path_truncated)
+        line->truncated = true;
     log_int(line, "status", ex->status);
     log_ms(line, "duration_ms", monotime_since_ms(ex->start));
     if (ex->write_failed)
