@@ -62,6 +62,12 @@ def test_foo_answers_foobar(stack):
     assert re.fullmatch(r"[0-9a-f]{32}", resp.headers["X-Request-ID"])
 
 
+def test_range_header_gets_the_whole_answer(stack):
+    resp = request("GET", stack.foo_url + "/foo", headers={"Range": "bytes=0-2"})
+    assert (resp.status, resp.body) == (200, "foobar")
+    assert "Accept-Ranges" not in resp.headers or resp.headers["Accept-Ranges"] == "none"
+
+
 def test_foo_head(stack):
     resp = request("HEAD", stack.foo_url + "/foo")
     assert resp.status == 200
@@ -84,6 +90,12 @@ def test_foo_unknown_path_and_wrong_method(stack):
     assert_json_error(resp, 405, "method not allowed")
     assert resp.headers["Allow"] == "GET, HEAD"
     assert_json_error(request("DELETE", stack.foo_url + "/healthz"), 405)
+
+
+def test_long_path_is_logged_cut_and_marked(stack):
+    path = "/" + "p" * 3000
+    assert_json_error(request("GET", stack.foo_url + path), 404, "not found")
+    stack.long_path_prefix = path[:100]
 
 
 def test_foo_health_endpoints(stack):
@@ -322,6 +334,17 @@ def test_bar_down_503_then_recovers(stack):
         time.sleep(0.05)
 
 
+def test_second_bar_on_a_taken_port_refuses_to_start(stack):
+    env = dict(__import__("os").environ, BAR_LISTEN=stack.bar_addr)
+    proc = subprocess.run([str(BIN_DIR / "bar")], env=env, capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert proc.returncode == 1, proc.stdout
+    records = logcheck.parse_lines(proc.stdout.splitlines(), "second-bar")
+    assert any(r["message"] == "cannot listen" for r in records), proc.stdout
+    # The stack's own bar still answers every call.
+    assert all(request("GET", stack.foo_url + "/foo").body == "foobar" for _ in range(8))
+
+
 def _start_foo(tmp_path, bar_addr, timeout_ms):
     """A second foo (lighttpd + workers) pointed at some other bar."""
     port = stack_mod.free_port()
@@ -438,4 +461,8 @@ def test_zz_stop_is_clean_and_every_log_line_is_schema_json(stack):
         assert line["coalesced"] is True and line["cache"] == "hit", line
         assert line["waited_ms"] >= 400, line
         assert "compute_ms" not in line, line
+    # The 3000-character path: foo's line keeps 511 of it and says so.
+    [cut] = [r for r in records if r["service"] == "foo" and r["message"] == "request served"
+             and r["path"].startswith(stack.long_path_prefix)]
+    assert len(cut["path"]) == 511 and cut["truncated"] is True, cut
     json.dumps(records)  # every record is plain JSON data
