@@ -187,7 +187,10 @@ e2e-native: ## End-to-end tests of the native stack (real Redis, lighttpd, gRPC)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 programs
 	$(Q)E2E_BIN_DIR=build/asan/bin $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
-dev: programs ## Run the whole stack as local processes on 127.0.0.1 (Ctrl-C stops it)
+# Build output goes to stderr, so that stdout carries only the stack's JSON
+# lines: `make dev > stack.log` captures a log tests/logcheck.py validates.
+dev: ## Run the whole stack as local processes on 127.0.0.1 (Ctrl-C stops it)
+	$(Q)$(MAKE) -s --no-print-directory programs >&2
 	$(Q)$(PYTHON) scripts/stack.py --bin-dir $(BIN)
 
 # --- test and lint ------------------------------------------------------------

@@ -173,6 +173,26 @@ class Stack:
         return [c.log_path for c in self.components.values()]
 
 
+# make dev starts a process that exits again, as compose's restart policy
+# does: after RESTART_DELAY_S, doubling while it keeps failing, up to
+# RESTART_DELAY_MAX_S; a process that ran RESTART_RESET_S counts as healthy.
+RESTART_DELAY_S = 3
+RESTART_DELAY_MAX_S = 30
+RESTART_RESET_S = 60
+
+
+def say(message):
+    """make dev's own messages go to stderr; stdout carries only log lines."""
+    print(f"make dev: {message}", file=sys.stderr, flush=True)
+
+
+def env_number(name, default, low, high):
+    text = os.environ.get(name, str(default))
+    if not text.isdigit() or not low <= int(text) <= high:
+        sys.exit(f"make dev: {name}={text!r} is not a number from {low} to {high}")
+    return int(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run the stack as local processes.")
     parser.add_argument("--bin-dir", default=str(ROOT / "build" / "bin"))
@@ -180,12 +200,13 @@ def main():
 
     for tool in ("lighttpd", "redis-server", "redis-cli"):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} not found: run scripts/install-deps.sh (or make deps)")
-    ports = {name: int(os.environ.get(var, default)) for name, var, default in (
+            sys.exit(f"make dev: {tool} not found: run scripts/install-deps.sh (or make deps)")
+    ports = {name: env_number(var, default, 1, 65535) for name, var, default in (
         ("foo", "FOO_PORT", 8080), ("factorial", "FACTORIAL_PORT", 8081),
         ("bar", "BAR_PORT", 50051), ("redis", "REDIS_PORT", 6379))}
-    stack = Stack(bin_dir=args.bin_dir, ports=ports, procs=int(os.environ.get("DEV_PROCS", 2)))
-    # Logs go to the terminal, one JSON line each, as in a container.
+    procs = env_number("DEV_PROCS", 2, 1, 64)
+    stack = Stack(bin_dir=args.bin_dir, ports=ports, procs=procs)
+    # Logs go to stdout, one JSON line each, as in a container.
     for component in stack.components.values():
         component.log_path = pathlib.Path("/dev/stdout")
 
@@ -197,20 +218,48 @@ def main():
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    stack.start()
-    print(f"\n  foo        {stack.foo_url}/foo\n"
-          f"  factorial  {stack.factorial_url}/factorial   (POST {{\"number\": 123}})\n"
-          f"  bar        {stack.bar_addr} (gRPC)\n"
-          f"  redis      {stack.redis_addr}\n\n  Ctrl-C stops everything.\n", flush=True)
+    try:
+        stack.start()
+    except RuntimeError as err:
+        # stack.start() has stopped what it started; the failing process's
+        # own log lines (its reason) are on stdout above.
+        shutil.rmtree(stack.run_dir, ignore_errors=True)
+        sys.exit(f"make dev: {str(err).split('; see ')[0]}: its log lines say why")
+    say(f"the stack is up\n\n"
+        f"  foo        {stack.foo_url}/foo\n"
+        f"  factorial  {stack.factorial_url}/factorial   (POST {{\"number\": 123}})\n"
+        f"  bar        {stack.bar_addr} (gRPC)\n"
+        f"  redis      {stack.redis_addr}\n\n"
+        f"  A process that exits is started again after {RESTART_DELAY_S} s or more.\n"
+        f"  Ctrl-C stops everything.\n")
+
+    started = {name: time.monotonic() for name in stack.components}
+    delays = {name: RESTART_DELAY_S for name in stack.components}
+    restart_at = {}
     while not interrupted:
-        for component in stack.components.values():
-            if not component.running():
-                print(f"{component.name} exited; stopping the rest", file=sys.stderr)
-                interrupted = True
+        now = time.monotonic()
+        for name, component in stack.components.items():
+            if name in restart_at:
+                if now >= restart_at[name]:
+                    del restart_at[name]
+                    say(f"starting {name} again")
+                    component.log.close()
+                    component.start(wait=False)
+                    started[name] = now
+            elif not component.running():
+                if now - started[name] >= RESTART_RESET_S:
+                    delays[name] = RESTART_DELAY_S
+                say(f"{name} exited with {component.proc.returncode}; "
+                    f"starting it again in {delays[name]} s")
+                restart_at[name] = now + delays[name]
+                delays[name] = min(delays[name] * 2, RESTART_DELAY_MAX_S)
         time.sleep(0.2)
     codes = stack.stop()
     shutil.rmtree(stack.run_dir, ignore_errors=True)
-    sys.exit(0 if all(code == 0 for code in codes.values()) else 1)
+    failed = {name: code for name, code in codes.items() if code != 0}
+    if failed:
+        say(f"exit codes other than 0: {failed}")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
