@@ -69,7 +69,7 @@ HEALTHCHECK_OBJS := $(OBJ)/bar/healthcheck.o
 FCGI_OBJS := $(OBJ)/fcgi/http.o $(OBJ)/fcgi/worker.o
 FOO_OBJS := $(OBJ)/fcgi/foo.o $(OBJ)/fcgi/bar_client.o $(FCGI_OBJS)
 FACTORIAL_OBJS := $(OBJ)/fcgi/factorial.o $(OBJ)/fcgi/factorial_math.o \
-	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/cache.o $(FCGI_OBJS)
+	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/json_strict.o $(OBJ)/fcgi/cache.o $(FCGI_OBJS)
 SUPERVISOR_OBJS := $(OBJ)/supervisor/supervisor.o $(OBJ)/supervisor/rewrite.o
 HTTP_HEALTHCHECK_OBJS := $(OBJ)/fcgi/healthcheck.o
 
@@ -137,7 +137,8 @@ $(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
 # --- unit tests (cmocka), built and run under ASan + UBSan -------------------
 
 TEST_CFLAGS = $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
-UNIT_TESTS := factorial_math factorial_request log config grpc_status bar_handlers rewrite
+UNIT_TESTS := factorial_math factorial_request json_strict log config grpc_status bar_handlers \
+	rewrite
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
 $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
@@ -148,8 +149,9 @@ $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
 $(BUILD)/tests/test_factorial_math: $(OBJ)/tests/test_factorial_math.o $(OBJ)/fcgi/factorial_math.o
 $(BUILD)/tests/test_factorial_math: LIBS = gmp
 $(BUILD)/tests/test_factorial_request: $(OBJ)/tests/test_factorial_request.o \
-	$(OBJ)/fcgi/factorial_request.o
+	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/json_strict.o
 $(BUILD)/tests/test_factorial_request: LIBS = json-c
+$(BUILD)/tests/test_json_strict: $(OBJ)/tests/test_json_strict.o $(OBJ)/fcgi/json_strict.o
 $(BUILD)/tests/test_log: $(OBJ)/tests/test_log.o $(COMMON_OBJS)
 $(BUILD)/tests/test_log: LIBS = json-c
 $(BUILD)/tests/test_config: $(OBJ)/tests/test_config.o $(COMMON_OBJS)

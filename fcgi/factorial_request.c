@@ -3,6 +3,8 @@
  */
 #include "factorial_request.h"
 
+#include "json_strict.h"
+
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,67 +36,32 @@ bool factorial_content_type_ok(const char *content_type)
     return content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ';
 }
 
-/*
- * A second look at text json-c accepted, for what it lets through: counts the
- * keys of the top-level object (one ':' each at depth 1, outside strings) and
- * refuses single-quoted strings. Returns -1 for the latter.
- */
-static long count_top_level_keys(const char *text, size_t len)
-{
-    bool in_string = false;
-    bool escaped = false;
-    long keys = 0;
-    int depth = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            in_string = true;
-            break;
-        case '\'':
-            return -1;
-        case '{':
-        case '[':
-            depth++;
-            break;
-        case '}':
-        case ']':
-            depth--;
-            break;
-        case ':':
-            if (depth == 1)
-                keys++;
-            break;
-        default:
-            break;
-        }
-    }
-    return keys;
-}
-
 static bool is_json_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static json_object *parse_strict(const char *body, size_t len, struct request_error *err)
+/*
+ * The body by JSON's own grammar first (json-c reads more than JSON), then
+ * json-c for the objects and the UTF-8 check. keys gets the number of the
+ * top-level object's members as written, duplicates included.
+ */
+static json_object *parse_strict(const char *body, size_t len, long *keys,
+                                 struct request_error *err)
 {
-    struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+    struct json_strict_result syntax;
+    struct json_tokener *tok;
     enum json_tokener_error jerr;
     json_object *root;
     size_t end;
 
+    if (!json_strict_check(body, len, MAX_DEPTH, &syntax)) {
+        fail(err, 400, "body is not valid JSON: %s at byte %zu", syntax.problem, syntax.offset);
+        return NULL;
+    }
+    *keys = syntax.top_level_keys;
+
+    tok = json_tokener_new_ex(MAX_DEPTH);
     if (tok == NULL) {
         fail(err, 500, "out of memory");
         return NULL;
@@ -169,10 +136,10 @@ static bool read_number(json_object *value, long max_number, long *out, struct r
 
     /* json-c saturates integers beyond 64 bits at the int64 limits. */
     n = json_object_get_int64(value);
-    if (n == INT64_MAX || n == INT64_MIN)
-        return fail(err, 422, "\"number\" is too large");
     if (n < 0)
         return fail(err, 422, "\"number\" must not be negative");
+    if (n == INT64_MAX)
+        return fail(err, 422, "\"number\" is too large");
     if (n > max_number)
         return fail(err, 422, "\"number\" must be at most %ld", max_number);
     *out = (long)n;
@@ -190,16 +157,11 @@ bool factorial_request_parse(const char *body, size_t len, long max_number,
     if (len == 0)
         return fail(err, 400, "empty body");
 
-    root = parse_strict(body, len, err);
+    root = parse_strict(body, len, &keys, err);
     if (root == NULL)
         return false;
     if (!json_object_is_type(root, json_type_object)) {
         fail(err, 400, "body must be a JSON object, not %s", type_word(root));
-        goto out;
-    }
-    keys = count_top_level_keys(body, len);
-    if (keys < 0) {
-        fail(err, 400, "body is not valid JSON: single-quoted string");
         goto out;
     }
     if (keys != json_object_object_length(root)) {

@@ -2,9 +2,10 @@
  * factorial_request.h - validation of POST /factorial bodies.
  *
  * The body must be a JSON object {"number": N} with an optional boolean
- * "force". Parsing is strict where json-c is lenient: trailing data,
- * duplicate keys, single-quoted strings and null are all errors, and integers
- * json-c saturated are reported as too large.
+ * "force". Parsing is strict where json-c is lenient: anything outside
+ * JSON's grammar (trailing data, single quotes, leading zeros, NaN; see
+ * json_strict.h), duplicate keys and null are all errors, and integers
+ * json-c saturated are reported as too large, or as negative.
  */
 #ifndef FCGI_FACTORIAL_REQUEST_H
 #define FCGI_FACTORIAL_REQUEST_H
