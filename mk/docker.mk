@@ -102,6 +102,29 @@ logs: ## Follow the stack's logs
 ps: ## Show the stack's containers and their health
 	$(DC) ps
 
+# The Dockerfile and the compose file, with linters from npm (tools/):
+# dockerfile-utils (the Dockerfile language server's checks; any finding,
+# warnings included, fails) and dclint (the Compose specification's schema
+# and its rules, configured in tools/dclint.yaml). Then Compose itself
+# reads the file, where one is installed (not in CI's lint container).
+.PHONY: docker-lint
+docker-lint: $(CI_TOOLS_STAMP) ## Lint the Dockerfile and docker-compose.yaml
+	$(call say,DFLINT,Dockerfile)
+	$(Q)out=$$(tools/node_modules/.bin/dockerfile-utils lint Dockerfile) \
+		&& [ -z "$$out" ] || { printf '%s\n' "$$out"; exit 1; }
+	$(call say,DCLINT,docker-compose.yaml)
+	$(Q)tools/node_modules/.bin/dclint --config tools/dclint.yaml --max-warnings 0 \
+		docker-compose.yaml
+	$(Q)if command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1; \
+	then \
+		printf '  %-6s %s\n' CONFIG 'compose config'; \
+		$(DC) --profile loadtest config -q; \
+	else \
+		echo 'compose config skipped: no Docker Compose'; \
+	fi
+
+LINT_STEPS += docker-lint
+
 # Part of `make test`, which runs everywhere: skipped, not failed, where no
 # engine answers.
 TEST_STEPS += e2e
