@@ -34,6 +34,7 @@ for pkg in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: every package is installed"
     exit 0
 fi
 if [[ "${1:-}" == "--check" ]]; then

@@ -126,6 +126,18 @@ def test_factorial_3000_digits(stack):
     assert body["factorial"] == expected
 
 
+def test_readme_factorial_examples_are_true(stack):
+    """Every factorial answer the README shows is what the service answers."""
+    readme = (ROOT / "README.md").read_text()
+    shown = [json.loads(m) for m in re.findall(r'^# (\{"number":.*\})$', readme, re.MULTILINE)]
+    assert len(shown) >= 4, shown
+    for example in shown:
+        n = example["number"]
+        assert example["factorial"] == str(math.factorial(n)), f"README's {n}! is wrong"
+        answer = post_factorial(stack, {"number": n})
+        assert answer.status == 200 and answer.json()["factorial"] == example["factorial"]
+
+
 def test_cache_miss_then_hit(stack):
     n = RUN_N
     first = post_factorial(stack, {"number": n}).json()
