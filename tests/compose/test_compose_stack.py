@@ -31,6 +31,7 @@ import urllib.request
 import uuid
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -222,6 +223,15 @@ def test_compose_file_names_the_dockerfile_pin():
         "docker-compose.yaml's DEBIAN_IMAGE default is not the Dockerfile's debian-base stage"
     assert re.search(r"^ARG DEBIAN_IMAGE=debian-base$", dockerfile, re.MULTILINE), \
         "the Dockerfile's DEBIAN_IMAGE does not default to its debian-base stage"
+
+
+def test_built_images_are_never_pulled():
+    """A service built here must not run a registry's image of the same name."""
+    services = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())["services"]
+    built = {name: svc for name, svc in services.items() if "build" in svc}
+    assert set(built) == {"foo", "bar", "factorial", "redis"}
+    for name, svc in built.items():
+        assert svc.get("pull_policy") == "build", f"{name} may be pulled instead of built"
 
 
 def test_foo_answers_foobar(stack):
