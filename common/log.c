@@ -214,8 +214,9 @@ size_t json_escape(char *dst, size_t cap, const char *src, size_t len, bool *com
         size_t consumed = 1;
         size_t run = i;
 
-        /* Most values are plain ASCII: copy such runs whole. */
-        while (run < len && json_plain[s[run]])
+        /* Most values are plain ASCII: copy such runs whole, looking no
+         * further than what could still fit. */
+        while (run < len && run - i <= cap - out && json_plain[s[run]])
             run++;
         if (run > i) {
             n = run - i;
@@ -306,24 +307,31 @@ static size_t format_int(char *out, long long value)
     return len;
 }
 
-static void append_string_value(struct log_line *line, const char *value, size_t len)
+/*
+ * Appends value as a JSON string whose escaped form is cut to LOG_VALUE_MAX
+ * bytes, so that no one value (a client's path of control characters, say)
+ * crowds the fields after it out of the line. False when not even the two
+ * quotes fit; the caller then takes the field back.
+ */
+static bool append_string_value(struct log_line *line, const char *value, size_t len)
 {
     size_t room = LOG_LINE_MAX - LOG_TAIL_RESERVE - line->len;
-    bool cut = len > LOG_VALUE_MAX;
     bool complete;
+    size_t cap;
     size_t n;
 
-    /* Two bytes for the quotes. */
     if (room < 2) {
         line->truncated = true;
-        return;
+        return false;
     }
+    cap = room - 2 < LOG_VALUE_MAX ? room - 2 : LOG_VALUE_MAX;
     line->buf[line->len++] = '"';
-    n = json_escape(line->buf + line->len, room - 2, value, cut ? LOG_VALUE_MAX : len, &complete);
+    n = json_escape(line->buf + line->len, cap, value, len, &complete);
     line->len += n;
     line->buf[line->len++] = '"';
-    if (!complete || cut)
+    if (!complete)
         line->truncated = true;
+    return true;
 }
 
 void log_begin_at(struct log_line *line, int64_t unix_ms, enum log_level level, const char *service,
@@ -356,7 +364,8 @@ void log_strn(struct log_line *line, const char *key, const char *value, size_t 
 
     if (value == NULL || !append_key(line, key, &mark))
         return;
-    append_string_value(line, value, len);
+    if (!append_string_value(line, value, len))
+        line->len = mark;
 }
 
 void log_str(struct log_line *line, const char *key, const char *value)

@@ -20,7 +20,11 @@
 /* Longest line written, newline included. Below PIPE_BUF (4096 on Linux). */
 #define LOG_LINE_MAX 4000
 
-/* Longest string value kept; longer values are cut and the line is marked. */
+/*
+ * Longest string value kept, escaped (a control character takes 6 bytes);
+ * longer values are cut and the line is marked. Every required field of a
+ * request line fits after three values this long.
+ */
 #define LOG_VALUE_MAX 1024
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };

@@ -320,6 +320,60 @@ static void test_truncation_inside_escapes(void **state)
     json_object_put(parse_line(line.buf, n - 1));
 }
 
+/* Whatever room is left when a field comes, the line stays valid JSON. */
+static void test_every_fill_level_stays_valid(void **state)
+{
+    static char filler[1001];
+    struct log_line line;
+
+    (void)state;
+    memset(filler, 'f', sizeof(filler) - 1);
+    for (size_t k = 0; k < sizeof(filler); k++) {
+        size_t n;
+
+        log_begin(&line, LOG_LEVEL_INFO, "fill");
+        log_str(&line, "f1", filler);
+        log_str(&line, "f2", filler);
+        log_str(&line, "f3", filler);
+        log_strn(&line, "f4", filler, k);
+        log_str(&line, "peer", "ipv4:127.0.0.1:1");
+        log_int(&line, "status", 1);
+        log_bool(&line, "flag", true);
+        log_ms(&line, "duration_ms", 1.5);
+        n = log_finish(&line);
+        assert_true(n <= LOG_LINE_MAX);
+        json_object_put(parse_line(line.buf, n - 1));
+    }
+}
+
+/* A value of control characters is cut escaped: the fields after it stay. */
+static void test_escaped_value_is_bounded(void **state)
+{
+    static char controls[600];
+    struct log_line line;
+    json_object *obj;
+    json_object *v;
+    size_t n;
+
+    (void)state;
+    memset(controls, 0x01, sizeof(controls) - 1);
+    log_begin(&line, LOG_LEVEL_INFO, "request served");
+    log_str(&line, "request_id", controls);
+    log_str(&line, "path", controls);
+    log_str(&line, "error", controls);
+    log_int(&line, "status", 12);
+    log_ms(&line, "duration_ms", 0.5);
+    n = log_finish(&line);
+    obj = parse_line(line.buf, n - 1);
+    assert_true(json_object_object_get_ex(obj, "status", &v));
+    assert_int_equal(json_object_get_int(v), 12);
+    assert_true(json_object_object_get_ex(obj, "duration_ms", &v));
+    assert_true(json_object_object_get_ex(obj, "truncated", &v));
+    /* 1024 bytes of "\u0001" escapes are 170 whole ones. */
+    assert_int_equal(strlen(get_str(obj, "path")), LOG_VALUE_MAX / 6);
+    json_object_put(obj);
+}
+
 static void test_levels(void **state)
 {
     enum log_level level;
@@ -361,6 +415,8 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_truncation_inside_escapes),
+        cmocka_unit_test(test_every_fill_level_stays_valid),
+        cmocka_unit_test(test_escaped_value_is_bounded),
         cmocka_unit_test(test_levels),
     };
 
