@@ -138,7 +138,7 @@ $(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
 
 TEST_CFLAGS = $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
 UNIT_TESTS := factorial_math factorial_request json_strict log config grpc_status bar_handlers \
-	rewrite
+	rewrite cache_ttl
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
 $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
@@ -163,6 +163,8 @@ $(BUILD)/tests/test_bar_handlers: $(OBJ)/tests/test_bar_handlers.o $(OBJ)/bar/ha
 $(BUILD)/tests/test_bar_handlers: LIBS = libprotobuf-c
 $(BUILD)/tests/test_rewrite: $(OBJ)/tests/test_rewrite.o $(OBJ)/supervisor/rewrite.o $(COMMON_OBJS)
 $(BUILD)/tests/test_rewrite: LIBS = json-c
+$(BUILD)/tests/test_cache_ttl: $(OBJ)/tests/test_cache_ttl.o $(OBJ)/fcgi/cache.o $(COMMON_OBJS)
+$(BUILD)/tests/test_cache_ttl: LIBS = hiredis
 
 $(UNIT_BINS):
 	@mkdir -p $(dir $@)

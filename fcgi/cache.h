@@ -8,7 +8,10 @@
  *
  * Concurrent misses of the same N are computed once: the first request
  * claims factorial:lock:<N> (SET NX with an expiry) and computes; the others
- * wait for its value instead of computing it again.
+ * wait for its value instead of computing it again. The claim expires after
+ * about ten times the computation should take (cache_claim_ttl_ms), so a
+ * holder that dies or loses Redis before releasing it holds waiters up
+ * briefly; a holder slower than that only makes a waiter compute too.
  */
 #ifndef FCGI_CACHE_H
 #define FCGI_CACHE_H
@@ -53,6 +56,9 @@ void cache_value_free(struct cache_value *value);
 
 /* Stores digits as the value of n; false when Redis could not be written. */
 bool cache_put(struct cache *cache, unsigned long n, const char *digits, size_t len);
+
+/* How long a claim on n lives: 2 s plus ten times n's estimated compute time. */
+long cache_claim_ttl_ms(unsigned long n);
 
 /* Room for a claim's token (a random id), with its NUL. */
 #define CACHE_TOKEN_SIZE 65
