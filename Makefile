@@ -59,7 +59,7 @@ PROTO_SRCS := $(GEN)/bar.pb-c.c $(GEN)/grpc/health/v1/health.pb-c.c
 PROTO_HDRS := $(PROTO_SRCS:.c=.h)
 PROTO_OBJS := $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(PROTO_SRCS))
 
-COMMON_SRCS := common/log.c common/config.c common/request_id.c
+COMMON_SRCS := common/log.c common/config.c common/request_id.c common/json_strict.c
 GRPC_COMMON_SRCS := common/grpc_util.c common/grpc_unary.c common/health_client.c
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
 GRPC_COMMON_OBJS := $(GRPC_COMMON_SRCS:%.c=$(OBJ)/%.o) $(PROTO_OBJS)
@@ -69,7 +69,7 @@ HEALTHCHECK_OBJS := $(OBJ)/bar/healthcheck.o
 FCGI_OBJS := $(OBJ)/fcgi/http.o $(OBJ)/fcgi/worker.o
 FOO_OBJS := $(OBJ)/fcgi/foo.o $(OBJ)/fcgi/bar_client.o $(FCGI_OBJS)
 FACTORIAL_OBJS := $(OBJ)/fcgi/factorial.o $(OBJ)/fcgi/factorial_math.o \
-	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/json_strict.o $(OBJ)/fcgi/cache.o $(FCGI_OBJS)
+	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/cache.o $(FCGI_OBJS)
 SUPERVISOR_OBJS := $(OBJ)/supervisor/supervisor.o $(OBJ)/supervisor/rewrite.o
 HTTP_HEALTHCHECK_OBJS := $(OBJ)/fcgi/healthcheck.o
 
@@ -149,9 +149,9 @@ $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
 $(BUILD)/tests/test_factorial_math: $(OBJ)/tests/test_factorial_math.o $(OBJ)/fcgi/factorial_math.o
 $(BUILD)/tests/test_factorial_math: LIBS = gmp
 $(BUILD)/tests/test_factorial_request: $(OBJ)/tests/test_factorial_request.o \
-	$(OBJ)/fcgi/factorial_request.o $(OBJ)/fcgi/json_strict.o
+	$(OBJ)/fcgi/factorial_request.o $(OBJ)/common/json_strict.o
 $(BUILD)/tests/test_factorial_request: LIBS = json-c
-$(BUILD)/tests/test_json_strict: $(OBJ)/tests/test_json_strict.o $(OBJ)/fcgi/json_strict.o
+$(BUILD)/tests/test_json_strict: $(OBJ)/tests/test_json_strict.o $(OBJ)/common/json_strict.o
 $(BUILD)/tests/test_log: $(OBJ)/tests/test_log.o $(COMMON_OBJS)
 $(BUILD)/tests/test_log: LIBS = json-c
 $(BUILD)/tests/test_config: $(OBJ)/tests/test_config.o $(COMMON_OBJS)

@@ -3,6 +3,7 @@
  */
 #include "rewrite.h"
 
+#include "json_strict.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -59,17 +60,24 @@ static bool string_member(json_object *obj, const char *key, const char **value)
     return true;
 }
 
+/* Nesting a passed-through line may have; our own lines are flat. */
+#define LINE_MAX_DEPTH 32
+
 /* True when text is one JSON object carrying the schema's required keys. */
 static bool is_schema_line(const char *text, size_t len)
 {
     struct json_tokener *tok = json_tokener_new();
     enum log_level level;
     const char *value;
+    struct json_strict_result strict;
     json_object *obj;
     bool ok;
 
-    if (tok == NULL)
+    /* json-c alone would pass a raw TAB in a string, or NaN, to the log. */
+    if (!json_strict_check(text, len, LINE_MAX_DEPTH, &strict) || tok == NULL) {
+        json_tokener_free(tok);
         return false;
+    }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     obj = json_tokener_parse_ex(tok, text, (int)len);
     ok = obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&

@@ -30,6 +30,9 @@ static json_object *rewrite(const char *line, size_t *n_out)
         return NULL;
     assert_int_equal(out[n - 1], '\n');
     assert_null(memchr(out, '\n', n - 1));
+    /* JSON has no raw control characters; json-c would let them by. */
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_true((unsigned char)out[i] >= 0x20);
     tok = json_tokener_new();
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     obj = json_tokener_parse_ex(tok, out, (int)(n - 1));
@@ -121,6 +124,10 @@ static void test_non_schema_json_wrapped(void **state)
         "{\"time\":\"t\",\"level\":\"info\",\"service\":\"x\",\"message\":\"m\"} trailing",
         "{\"time\":\"t\",\"level\":\"info\",\"service\":\"x\"",
         "{not json at all",
+        /* What json-c takes but JSON is not. */
+        "{\"time\":\"t\",\"level\":\"info\",\"service\":\"x\",\"message\":\"a\tb\"}",
+        "{\"time\":\"t\",\"level\":\"info\",\"service\":\"x\",\"message\":\"m\",\"v\":NaN}",
+        "{\"time\":\"t\",\"level\":\"info\",\"service\":\"x\",\"message\":\"m\",\"v\":01}",
     };
 
     (void)state;

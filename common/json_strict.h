@@ -3,12 +3,13 @@
  *
  * json-c, which builds the objects, reads more than JSON even in its strict
  * mode: leading zeros (00, -01), NaN and Infinity, "1.", raw control
- * characters in strings. A request body is checked here first, so that
- * every such body is refused as not JSON rather than read as something it
- * does not say. UTF-8 is left to json-c (JSON_TOKENER_VALIDATE_UTF8).
+ * characters in strings. factorial's request bodies and the lines the
+ * supervisor passes through as they are are checked here first, so that
+ * such a text is never taken for JSON it is not. UTF-8 is left to the
+ * callers (json-c's JSON_TOKENER_VALIDATE_UTF8, the supervisor's repair).
  */
-#ifndef FCGI_JSON_STRICT_H
-#define FCGI_JSON_STRICT_H
+#ifndef COMMON_JSON_STRICT_H
+#define COMMON_JSON_STRICT_H
 
 #include <stdbool.h>
 #include <stddef.h>
