@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 
     log_setup("bar-healthcheck", 1);
     addr = argc > 1 ? argv[1] : config_str("BAR_HEALTHCHECK_ADDR", "127.0.0.1:50051");
-    if (argc > 2 || !config_parse_hostport(addr, &parsed)) {
+    if (argc > 2 || !config_parse_dest(addr, &parsed)) {
         log_msg(LOG_LEVEL_ERROR, "usage: bar-healthcheck [host:port]");
         return 2;
     }

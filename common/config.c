@@ -73,6 +73,11 @@ bool config_parse_hostport(const char *text, struct config_hostport *out)
     return true;
 }
 
+bool config_parse_dest(const char *text, struct config_hostport *out)
+{
+    return config_parse_hostport(text, out) && out->host[0] != '\0';
+}
+
 const char *config_str(const char *name, const char *def)
 {
     const char *value = getenv(name);
@@ -131,6 +136,16 @@ bool config_hostport(const char *name, const char *def, struct config_hostport *
     if (value != NULL && config_parse_hostport(value, out))
         return true;
     log_invalid(name, value, "host:port, [ipv6]:port or :port");
+    return false;
+}
+
+bool config_dest(const char *name, const char *def, struct config_hostport *out)
+{
+    const char *value = config_str(name, def);
+
+    if (value != NULL && config_parse_dest(value, out))
+        return true;
+    log_invalid(name, value, "host:port or [ipv6]:port");
     return false;
 }
 

@@ -28,6 +28,9 @@ bool config_parse_long(const char *text, long min, long max, long *out);
  */
 bool config_parse_hostport(const char *text, struct config_hostport *out);
 
+/* As config_parse_hostport, for an address to connect to: a host is needed. */
+bool config_parse_dest(const char *text, struct config_hostport *out);
+
 /* The variable's value, or def when it is unset or empty. */
 const char *config_str(const char *name, const char *def);
 
@@ -39,6 +42,9 @@ bool config_long(const char *name, long def, long min, long max, long *out);
 
 /* A host:port variable, def when unset. Logs and fails if bad. */
 bool config_hostport(const char *name, const char *def, struct config_hostport *out);
+
+/* A host:port variable to connect to (host required), def when unset. */
+bool config_dest(const char *name, const char *def, struct config_hostport *out);
 
 /* Applies LOG_LEVEL to the logger. Logs and fails if bad. */
 bool config_log_level(void);

@@ -262,7 +262,7 @@ static bool read_config(struct factorial_service *svc)
      */
     if (!config_long("FACTORIAL_MAX_N", 100000, 0, 10000000, &svc->max_number) ||
         !config_long("FACTORIAL_MAX_BODY", 1024, 16, 65536, &svc->max_body) ||
-        !config_hostport("REDIS_ADDR", "127.0.0.1:6379", &redis) ||
+        !config_dest("REDIS_ADDR", "127.0.0.1:6379", &redis) ||
         !config_long("REDIS_CONNECT_TIMEOUT_MS", 200, 1, 60000, &connect_timeout_ms) ||
         !config_long("REDIS_TIMEOUT_MS", 500, 1, 60000, &timeout_ms) ||
         !config_long("FACTORIAL_WAIT_MS", 30000, 0, 600000, &svc->wait_ms))

@@ -115,7 +115,7 @@ static bool target_valid(const char *target)
     struct config_hostport hp;
 
     return strstr(target, ":///") != NULL || strncmp(target, "unix:", 5) == 0 ||
-           config_parse_hostport(target, &hp);
+           config_parse_dest(target, &hp);
 }
 
 struct foo_config {

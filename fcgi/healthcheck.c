@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     int status;
 
     log_setup("http-healthcheck", 1);
-    if (argc > 3 || !config_parse_hostport(target, &addr) || path[0] != '/' ||
+    if (argc > 3 || !config_parse_dest(target, &addr) || path[0] != '/' ||
         strpbrk(path, " \r\n") != NULL) {
         log_msg(LOG_LEVEL_ERROR, "usage: http-healthcheck [host:port] [/path]");
         return 2;

@@ -425,17 +425,25 @@ def test_stop_lets_in_flight_request_finish(tmp_path, fake_bar):
     assert result["r"].body == "foobar"
 
 
-def test_foo_refuses_to_start_without_bar_addr(tmp_path):
-    env = dict(__import__("os").environ, FOO_LISTEN=f"127.0.0.1:{stack_mod.free_port()}",
-               FOOBAR_BIN_DIR=str(BIN_DIR), FOOBAR_RUN_DIR=str(tmp_path))
-    env.pop("BAR_ADDR", None)
+@pytest.mark.parametrize("service,variable,value", [
+    ("foo", "BAR_ADDR", None),
+    ("foo", "BAR_ADDR", ":50051"),
+    ("factorial", "REDIS_ADDR", ":6379"),
+    ("factorial", "REDIS_ADDR", "redis"),
+])
+def test_program_refuses_to_start_with_a_bad_address(tmp_path, service, variable, value):
+    env = dict(__import__("os").environ, FOOBAR_BIN_DIR=str(BIN_DIR), FOOBAR_RUN_DIR=str(tmp_path))
+    env[f"{service.upper()}_LISTEN"] = f"127.0.0.1:{stack_mod.free_port()}"
+    env.pop(variable, None)
+    if value is not None:
+        env[variable] = value
     proc = subprocess.run(
-        [str(BIN_DIR / "supervisor"), "--service", "foo", "--stop-signal", "INT", "--",
-         "lighttpd", "-D", "-f", str(ROOT / "lighttpd/foo.conf")],
+        [str(BIN_DIR / "supervisor"), "--service", service, "--stop-signal", "INT", "--",
+         "lighttpd", "-D", "-f", str(ROOT / f"lighttpd/{service}.conf")],
         env=env, capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode != 0
-    records = logcheck.parse_lines(proc.stdout.splitlines(), "foo-without-bar-addr")
-    assert any(r["message"] == "invalid configuration" and r.get("variable") == "BAR_ADDR"
+    records = logcheck.parse_lines(proc.stdout.splitlines(), f"{service}-bad-{variable}")
+    assert any(r["message"] == "invalid configuration" and r.get("variable") == variable
                for r in records), proc.stdout
 
 

@@ -70,6 +70,14 @@ static void test_parse_hostport(void **state)
     assert_false(config_parse_hostport("b ar:1", &hp));
     assert_false(config_parse_hostport("bar\":1", &hp));
     assert_false(config_parse_hostport(NULL, &hp));
+
+    /* An address to connect to needs its host; one to listen on does not. */
+    assert_true(config_parse_dest("bar:50051", &hp));
+    assert_string_equal(hp.host, "bar");
+    assert_true(config_parse_dest("[::1]:8080", &hp));
+    assert_false(config_parse_dest(":8080", &hp));
+    assert_false(config_parse_dest("[]:8080", &hp));
+    assert_false(config_parse_dest("bar", &hp));
 }
 
 static void test_env_readers(void **state)
@@ -106,6 +114,9 @@ static void test_env_readers(void **state)
     setenv("FOOBAR_TEST_ADDR", "nonsense", 1);
     assert_false(config_hostport("FOOBAR_TEST_ADDR", "redis:6379", &hp));
     assert_string_equal(config_require("FOOBAR_TEST_ADDR"), "nonsense");
+    setenv("FOOBAR_TEST_ADDR", ":6379", 1);
+    assert_true(config_hostport("FOOBAR_TEST_ADDR", "redis:6379", &hp));
+    assert_false(config_dest("FOOBAR_TEST_ADDR", "redis:6379", &hp));
 
     setenv("LOG_LEVEL", "loud", 1);
     assert_false(config_log_level());
@@ -123,6 +134,7 @@ static void test_env_readers(void **state)
     logged[got] = '\0';
     assert_non_null(strstr(logged, "\"variable\":\"FOOBAR_TEST_MS\",\"value\":\"soon\""));
     assert_non_null(strstr(logged, "\"variable\":\"FOOBAR_TEST_ADDR\",\"value\":\"nonsense\""));
+    assert_non_null(strstr(logged, "\"variable\":\"FOOBAR_TEST_ADDR\",\"value\":\":6379\""));
     assert_non_null(strstr(logged, "\"variable\":\"LOG_LEVEL\",\"value\":\"loud\""));
 }
 
