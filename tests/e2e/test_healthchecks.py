@@ -1,0 +1,123 @@
+"""The health-check programs Docker and Kubernetes run: http-healthcheck and
+bar-healthcheck, against the real stack and against servers that misbehave."""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import BIN_DIR
+import stack as stack_mod
+
+
+def run_check(program, *args, timeout_ms=None, limit=10):
+    env = dict(os.environ)
+    if timeout_ms is not None:
+        env["HTTP_HEALTHCHECK_TIMEOUT_MS"] = str(timeout_ms)
+        env["BAR_HEALTHCHECK_TIMEOUT_MS"] = str(timeout_ms)
+    return subprocess.run([str(BIN_DIR / program), *args], env=env, capture_output=True,
+                          text=True, timeout=limit, check=False)
+
+
+class Listener:
+    """A TCP server on loopback that answers each connection with handler."""
+
+    def __init__(self, handler, family=socket.AF_INET, host="127.0.0.1"):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.handler = handler
+        self.requests = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(4096))
+                    self.handler(conn, self.stop)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_http_check_passes_on_a_healthy_service(stack):
+    for url in (stack.foo_url, stack.factorial_url):
+        proc = run_check("http-healthcheck", url.removeprefix("http://"))
+        assert proc.returncode == 0, proc.stdout
+
+
+def test_http_check_fails_on_a_missing_path_and_a_closed_port(stack):
+    proc = run_check("http-healthcheck", stack.foo_url.removeprefix("http://"), "/nowhere")
+    assert proc.returncode == 1 and '"status":404' in proc.stdout, proc.stdout
+    proc = run_check("http-healthcheck", f"127.0.0.1:{stack_mod.free_port()}")
+    assert proc.returncode == 1, proc.stdout
+
+
+@pytest.mark.parametrize("args", [["bar"], [":8080"], ["127.0.0.1:8080", "healthz"],
+                                  ["127.0.0.1:8080", "/a b"], ["a:1", "/", "extra"]])
+def test_http_check_refuses_bad_arguments(args):
+    assert run_check("http-healthcheck", *args).returncode == 2
+
+
+def test_http_check_has_one_deadline_for_a_server_that_trickles():
+    # One byte every 100 ms, never a full status line: each read is quick,
+    # so only a deadline over the whole check ends it.
+    def trickle(conn, stop):
+        for _ in range(600):
+            if stop.is_set():
+                return
+            conn.sendall(b"H")
+            time.sleep(0.1)
+
+    server = Listener(trickle)
+    try:
+        started = time.monotonic()
+        proc = run_check("http-healthcheck", f"127.0.0.1:{server.port}", timeout_ms=500, limit=20)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert proc.returncode == 1, proc.stdout
+    # Far below the 6 s per-read timeouts would allow (60 reads), and far above noise.
+    assert elapsed < 4, elapsed
+
+
+def test_http_check_brackets_an_ipv6_host():
+    def answer(conn, stop):
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    try:
+        server = Listener(answer, socket.AF_INET6, "::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        proc = run_check("http-healthcheck", f"[::1]:{server.port}")
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stdout
+    assert b"\r\nHost: [::1]\r\n" in server.requests[0], server.requests
+
+
+def test_bar_check_passes_on_bar_and_fails_elsewhere(stack):
+    proc = run_check("bar-healthcheck", stack.bar_addr)
+    assert proc.returncode == 0, proc.stdout
+    # foo speaks HTTP/1.1, not gRPC: the check must fail, and in time.
+    proc = run_check("bar-healthcheck", stack.foo_url.removeprefix("http://"), timeout_ms=500)
+    assert proc.returncode != 0, proc.stdout
+    assert run_check("bar-healthcheck", ":50051").returncode == 2
