@@ -14,6 +14,7 @@
 #include "monotime.h"
 #include "worker.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static char *read_body(struct http_exchange *ex, long max_body, size_t *len)
     int got;
 
     if (length_text != NULL && length_text[0] != '\0' &&
-        !config_parse_long(length_text, 0, 1L << 40, &length)) {
+        !config_parse_long(length_text, 0, LONG_MAX, &length)) {
         reject(ex, 400, "invalid Content-Length");
         return NULL;
     }

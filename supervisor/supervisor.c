@@ -11,6 +11,7 @@
  * with the command's status once the command has exited and its output has
  * been drained.
  */
+#include "config.h"
 #include "log.h"
 #include "rewrite.h"
 
@@ -146,7 +147,6 @@ static bool parse_options(int argc, char **argv, struct options *opt)
     opt->stop_signal = SIGTERM;
     opt->drain_ms = 2000;
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-        char *end;
 
         switch (c) {
         case 's':
@@ -158,8 +158,7 @@ static bool parse_options(int argc, char **argv, struct options *opt)
                 return false;
             break;
         case 'd':
-            opt->drain_ms = strtol(optarg, &end, 10);
-            if (*end != '\0' || opt->drain_ms < 0 || opt->drain_ms > 600000)
+            if (!config_parse_long(optarg, 0, 600000, &opt->drain_ms))
                 return false;
             break;
         default:

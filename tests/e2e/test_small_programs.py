@@ -1,5 +1,6 @@
-"""The health-check programs Docker and Kubernetes run: http-healthcheck and
-bar-healthcheck, against the real stack and against servers that misbehave."""
+"""The small programs around the services: the health checks Docker and
+Kubernetes run (http-healthcheck, bar-healthcheck), against the real stack
+and against servers that misbehave, and the supervisor's options."""
 
 import os
 import socket
@@ -121,3 +122,17 @@ def test_bar_check_passes_on_bar_and_fails_elsewhere(stack):
     proc = run_check("bar-healthcheck", stack.foo_url.removeprefix("http://"), timeout_ms=500)
     assert proc.returncode != 0, proc.stdout
     assert run_check("bar-healthcheck", ":50051").returncode == 2
+
+
+@pytest.mark.parametrize("drain", ["", "5ms", "-1", "+5", " 5", "600001", "99999999999999999999"])
+def test_supervisor_refuses_a_bad_drain_time(drain):
+    proc = subprocess.run([str(BIN_DIR / "supervisor"), "--service", "x", "--drain-ms", drain,
+                           "--", "true"], capture_output=True, text=True, timeout=10, check=False)
+    assert proc.returncode == 2 and "usage" in proc.stderr, (proc.returncode, proc.stderr)
+
+
+def test_supervisor_runs_with_a_good_drain_time():
+    proc = subprocess.run([str(BIN_DIR / "supervisor"), "--service", "x", "--drain-ms", "0",
+                           "--", "sh", "-c", "echo hello"],
+                          capture_output=True, text=True, timeout=10, check=False)
+    assert proc.returncode == 0 and '"text":"hello"' in proc.stdout, proc.stdout
