@@ -59,7 +59,8 @@ PROTO_SRCS := $(GEN)/bar.pb-c.c $(GEN)/grpc/health/v1/health.pb-c.c
 PROTO_HDRS := $(PROTO_SRCS:.c=.h)
 PROTO_OBJS := $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(PROTO_SRCS))
 
-COMMON_SRCS := common/log.c common/config.c common/request_id.c common/json_strict.c
+COMMON_SRCS := common/log.c common/config.c common/request_id.c common/json_strict.c \
+	common/resolve.c
 GRPC_COMMON_SRCS := common/grpc_util.c common/grpc_unary.c common/health_client.c
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(OBJ)/%.o)
 GRPC_COMMON_OBJS := $(GRPC_COMMON_SRCS:%.c=$(OBJ)/%.o) $(PROTO_OBJS)
@@ -138,7 +139,7 @@ $(BIN)/http-healthcheck: $(HTTP_HEALTHCHECK_OBJS) $(COMMON_OBJS)
 
 TEST_CFLAGS = $(CFLAGS_ALL) -Ifcgi -Ibar -Isupervisor $(call pc_cflags,cmocka)
 UNIT_TESTS := factorial_math factorial_request json_strict log config grpc_status bar_handlers \
-	rewrite cache_ttl
+	rewrite cache_ttl resolve
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 
 $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
@@ -165,6 +166,7 @@ $(BUILD)/tests/test_rewrite: $(OBJ)/tests/test_rewrite.o $(OBJ)/supervisor/rewri
 $(BUILD)/tests/test_rewrite: LIBS = json-c
 $(BUILD)/tests/test_cache_ttl: $(OBJ)/tests/test_cache_ttl.o $(OBJ)/fcgi/cache.o $(COMMON_OBJS)
 $(BUILD)/tests/test_cache_ttl: LIBS = hiredis
+$(BUILD)/tests/test_resolve: $(OBJ)/tests/test_resolve.o $(COMMON_OBJS)
 
 $(UNIT_BINS):
 	@mkdir -p $(dir $@)

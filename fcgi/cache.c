@@ -6,6 +6,7 @@
 #include "log.h"
 #include "monotime.h"
 #include "request_id.h"
+#include "resolve.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -101,6 +102,52 @@ static bool authenticate(struct cache *cache)
     return ok;
 }
 
+/*
+ * Connects to the first of Redis' addresses that answers, the name lookup
+ * and every attempt within one connect timeout. hiredis is given numeric
+ * addresses only: its own lookup would have no deadline.
+ */
+static bool connect_before_deadline(struct cache *cache)
+{
+    struct timespec start = monotime_now();
+    char error[128] = "no address";
+    struct addrinfo *addrs;
+    int rc;
+
+    rc = resolve_tcp(cache->addr.host, cache->addr.port, cache->connect_timeout_ms, &addrs);
+    if (rc != 0) {
+        /* The host is in the line already (redis_host). */
+        snprintf(error, sizeof(error), "cannot resolve the host: %s",
+                 rc == EAI_AGAIN ? "no answer in time" : gai_strerror(rc));
+        cache_fail(cache, error);
+        return false;
+    }
+    for (struct addrinfo *ai = addrs; ai != NULL; ai = ai->ai_next) {
+        long left_ms = cache->connect_timeout_ms - (long)monotime_since_ms(start);
+        char host[64];
+
+        if (left_ms <= 0) {
+            snprintf(error, sizeof(error), "connect timeout");
+            break;
+        }
+        if (resolve_numeric(ai, host, sizeof(host)) != 0)
+            continue;
+        cache->ctx = redisConnectWithTimeout(host, cache->addr.port, timeval_from_ms(left_ms));
+        if (cache->ctx != NULL && cache->ctx->err == 0)
+            break;
+        snprintf(error, sizeof(error), "%s", cache->ctx != NULL ? cache->ctx->errstr : "no memory");
+        if (cache->ctx != NULL)
+            redisFree(cache->ctx);
+        cache->ctx = NULL;
+    }
+    freeaddrinfo(addrs);
+    if (cache->ctx == NULL) {
+        cache_fail(cache, error);
+        return false;
+    }
+    return true;
+}
+
 /* A usable connection, or NULL while Redis is down or backing off. */
 static redisContext *cache_conn(struct cache *cache)
 {
@@ -113,15 +160,8 @@ static redisContext *cache_conn(struct cache *cache)
         (now.tv_sec == cache->retry_at.tv_sec && now.tv_nsec < cache->retry_at.tv_nsec))
         return NULL;
 
-    cache->ctx = redisConnectWithTimeout(cache->addr.host, cache->addr.port,
-                                         timeval_from_ms(cache->connect_timeout_ms));
-    if (cache->ctx == NULL || cache->ctx->err) {
-        char error[128];
-
-        snprintf(error, sizeof(error), "%s", cache->ctx != NULL ? cache->ctx->errstr : "no memory");
-        cache_fail(cache, error);
+    if (!connect_before_deadline(cache))
         return NULL;
-    }
     /* The connect timeout covers only the connect; commands need their own. */
     if (redisSetTimeout(cache->ctx, timeval_from_ms(cache->timeout_ms)) != REDIS_OK) {
         cache_fail(cache, "cannot set command timeout");

@@ -12,7 +12,7 @@ packages=(
     build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libgrpc-dev
     libfcgi-dev libjson-c-dev libhiredis-dev libgmp-dev libcmocka-dev
     # the real parts the end-to-end tests run
-    lighttpd redis-server redis-tools curl
+    lighttpd redis-server redis-tools curl iproute2 util-linux
     python3 python3-jsonschema python3-pytest python3-yaml python3-grpcio
     # lint
     clang-format clang-tidy cppcheck shellcheck pyflakes3
