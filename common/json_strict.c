@@ -16,6 +16,8 @@ struct scan {
     int max_depth;
     const char *problem;
     size_t problem_at;
+    bool string_has_nul; /* the last string read had a \u0000 */
+    bool key_has_nul;
 };
 
 static bool fail(struct scan *sc, const char *problem)
@@ -108,6 +110,8 @@ static bool escape(struct scan *sc)
                 return fail_or_end(sc, "\\u needs four hex digits");
             sc->pos++;
         }
+        if (memcmp(sc->text + sc->pos - 4, "0000", 4) == 0)
+            sc->string_has_nul = true;
         return true;
     default:
         return fail_or_end(sc, "invalid escape in a string");
@@ -117,6 +121,7 @@ static bool escape(struct scan *sc)
 /* At the opening quote. Bytes from 0x80 up are json-c's to check as UTF-8. */
 static bool string(struct scan *sc)
 {
+    sc->string_has_nul = false;
     sc->pos++;
     for (;;) {
         int c = peek(sc);
@@ -173,6 +178,7 @@ static bool object(struct scan *sc, long *members)
                 return fail_or_end(sc, "a key must be a string");
             if (!string(sc))
                 return false;
+            sc->key_has_nul = sc->key_has_nul || sc->string_has_nul;
             skip_space(sc);
             if (peek(sc) != ':')
                 return fail_or_end(sc, "expected ':' after a key");
@@ -248,7 +254,7 @@ static bool value(struct scan *sc, long *members)
 
 bool json_strict_check(const char *text, size_t len, int max_depth, struct json_strict_result *res)
 {
-    struct scan sc = {text, len, 0, 0, max_depth, NULL, 0};
+    struct scan sc = {text, len, 0, 0, max_depth, NULL, 0, false, false};
     long members = 0;
     bool ok = value(&sc, &members);
 
@@ -260,5 +266,6 @@ bool json_strict_check(const char *text, size_t len, int max_depth, struct json_
     res->offset = ok ? len : sc.problem_at;
     res->problem = ok ? NULL : sc.problem;
     res->top_level_keys = ok ? members : 0;
+    res->key_has_nul = ok && sc.key_has_nul;
     return ok;
 }

@@ -18,6 +18,7 @@ struct json_strict_result {
     size_t offset;       /* where the first problem is, in bytes */
     const char *problem; /* a short phrase; NULL when the text is valid */
     long top_level_keys; /* members of the value when it is an object, else 0 */
+    bool key_has_nul;    /* some key holds \u0000: a C string (json-c's keys) cuts it */
 };
 
 /*

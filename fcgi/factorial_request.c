@@ -60,6 +60,11 @@ static json_object *parse_strict(const char *body, size_t len, long *keys,
         return NULL;
     }
     *keys = syntax.top_level_keys;
+    if (syntax.key_has_nul) {
+        /* json-c would read "number\u0000x" as the key "number". */
+        fail(err, 400, "a field name holds \\u0000");
+        return NULL;
+    }
 
     tok = json_tokener_new_ex(MAX_DEPTH);
     if (tok == NULL) {

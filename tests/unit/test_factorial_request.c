@@ -62,6 +62,13 @@ static const struct bad_case bad_cases[] = {
     {"{\"number\" 5}", 0, 400, "expected ':'"},
     {"{\"a\\x\": 1, \"number\": 5}", 0, 400, "invalid escape"},
     {"{\"number\": 5}\n}", 0, 400, "trailing data"},
+    /* A raw NUL ends no body: what follows it is trailing data. */
+    {"{\"number\": 5}\0garbage", 21, 400, "trailing data"},
+    {"{\"number\": 5\0}", 14, 400, "not valid JSON"},
+    /* json-c's keys are C strings: these would read as number / force. */
+    {"{\"number\\u0000x\": 6}", 0, 400, "field name holds \\u0000"},
+    {"{\"number\": 6, \"force\\u0000\": true}", 0, 400, "field name holds \\u0000"},
+    {"{\"num\\u0000ber\": 5}", 0, 400, "field name holds \\u0000"},
     {"{\"number\": 0x10}", 0, 400, "not valid JSON"},
     {"{\"number\": 05}", 0, 400, "not valid JSON"},
     {"{\"number\": +5}", 0, 400, "not valid JSON"},

@@ -162,6 +162,26 @@ static void test_top_level_keys(void **state)
     assert_int_equal(res.top_level_keys, 0);
 }
 
+static bool key_nul(const char *text)
+{
+    struct json_strict_result res;
+
+    assert_true(json_strict_check(text, strlen(text), DEPTH, &res));
+    return res.key_has_nul;
+}
+
+static void test_nul_in_keys_is_reported(void **state)
+{
+    (void)state;
+    assert_true(key_nul("{\"a\\u0000b\":1}"));
+    assert_true(key_nul("{\"x\":{\"\\u0000\":1}}"));
+    assert_true(key_nul("[{\"a\":1},{\"\\u0000\":2}]"));
+    /* In a value, or another escape, a NUL is not in a key. */
+    assert_false(key_nul("{\"a\":\"\\u0000\"}"));
+    assert_false(key_nul("{\"a\\u0001\\u1000\":\"b\"}"));
+    assert_false(key_nul("\"\\u0000\""));
+}
+
 /*
  * Every prefix and every one-byte change of a valid body is read without
  * reading outside it (AddressSanitizer watches a buffer of exactly its size),
@@ -204,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_top_level_keys),
+        cmocka_unit_test(test_nul_in_keys_is_reported),
         cmocka_unit_test(test_mutations_stay_in_bounds),
     };
 
