@@ -193,6 +193,18 @@ def env_number(name, default, low, high):
     return int(text)
 
 
+def port_taken(port):
+    """True when something listens on 127.0.0.1:port (or on every address).
+    SO_REUSEADDR, as the servers set it: a port in TIME_WAIT is not taken."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run the stack as local processes.")
     parser.add_argument("--bin-dir", default=str(ROOT / "build" / "bin"))
@@ -205,6 +217,15 @@ def main():
         ("foo", "FOO_PORT", 8080), ("factorial", "FACTORIAL_PORT", 8081),
         ("bar", "BAR_PORT", 50051), ("redis", "REDIS_PORT", 6379))}
     procs = env_number("DEV_PROCS", 2, 1, 64)
+    # Each readiness check would be answered by whatever holds its port.
+    variables = {"foo": "FOO_PORT", "factorial": "FACTORIAL_PORT", "bar": "BAR_PORT",
+                 "redis": "REDIS_PORT"}
+    if len(set(ports.values())) < len(ports):
+        sys.exit(f"make dev: two services on one port: {ports}")
+    for name, port in ports.items():
+        if port_taken(port):
+            sys.exit(f"make dev: port {port} ({variables[name]}, {name}) is in use on 127.0.0.1:"
+                     f" stop what holds it, or set {variables[name]}")
     stack = Stack(bin_dir=args.bin_dir, ports=ports, procs=procs)
     # Logs go to stdout, one JSON line each, as in a container.
     for component in stack.components.values():
