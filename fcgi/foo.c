@@ -109,13 +109,35 @@ static void handle(struct http_exchange *ex, void *arg)
     }
 }
 
-/* host:port, or a gRPC target URI such as dns:///bar:50051 or unix:/path. */
+/*
+ * host:port, or a target URI of a gRPC resolver this gRPC has: dns (with
+ * host:port after its optional authority), ipv4, ipv6, unix, unix-abstract.
+ * Any other scheme would fail each call at run time ("DNS resolution
+ * failed"), so it is refused at start.
+ */
 static bool target_valid(const char *target)
 {
+    static const char *const schemes[] = {"ipv4:", "ipv6:", "unix:", "unix-abstract:", NULL};
     struct config_hostport hp;
 
-    return strstr(target, ":///") != NULL || strncmp(target, "unix:", 5) == 0 ||
-           config_parse_dest(target, &hp);
+    if (strncmp(target, "dns:", 4) == 0) {
+        const char *rest = target + 4;
+
+        if (strncmp(rest, "//", 2) == 0) {
+            rest = strchr(rest + 2, '/');
+            if (rest == NULL)
+                return false;
+            rest++;
+        }
+        return config_parse_dest(rest, &hp);
+    }
+    for (const char *const *scheme = schemes; *scheme != NULL; scheme++) {
+        size_t n = strlen(*scheme);
+
+        if (strncmp(target, *scheme, n) == 0)
+            return target[n] != '\0';
+    }
+    return config_parse_dest(target, &hp);
 }
 
 struct foo_config {

@@ -428,6 +428,9 @@ def test_stop_lets_in_flight_request_finish(tmp_path, fake_bar):
 @pytest.mark.parametrize("service,variable,value", [
     ("foo", "BAR_ADDR", None),
     ("foo", "BAR_ADDR", ":50051"),
+    ("foo", "BAR_ADDR", "bogus:///bar:50051"),
+    ("foo", "BAR_ADDR", "dns:///bar"),
+    ("foo", "BAR_ADDR", "unix:"),
     ("factorial", "REDIS_ADDR", ":6379"),
     ("factorial", "REDIS_ADDR", "redis"),
 ])
