@@ -139,8 +139,20 @@ static size_t redis_line_text(const char *line, size_t len, enum log_level *leve
 {
     size_t i = 0;
 
+    static const char handler[] = ":signal-handler (";
+
     while (i < len && isdigit((unsigned char)line[i]))
         i++;
+    /* "7:signal-handler (1796374419) Received SIGTERM ...": no role, no date. */
+    if (i > 0 && len - i > sizeof(handler) - 1 &&
+        memcmp(line + i, handler, sizeof(handler) - 1) == 0) {
+        const char *close = memchr(line + i, ')', len - i);
+
+        if (close != NULL && (size_t)(close - line) + 2 <= len && close[1] == ' ') {
+            *level = LOG_LEVEL_INFO;
+            return (size_t)(close - line) + 2;
+        }
+    }
     if (i == 0 || i + 3 > len || line[i] != ':' || strchr("MSCX", line[i + 1]) == NULL ||
         line[i + 2] != ' ')
         return 0;

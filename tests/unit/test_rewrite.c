@@ -99,6 +99,17 @@ static void test_redis_log_wrapped(void **state)
     obj = rewrite("7:M 03 Dec 2026 16:31:04.627 # WARNING Memory overcommit must be enabled!", &n);
     assert_string_equal(field(obj, "level"), "warn");
     json_object_put(obj);
+
+    /* Written from Redis' signal handler: no role letter, no date. */
+    obj = rewrite("7:signal-handler (1796374419) Received SIGTERM scheduling shutdown...", &n);
+    assert_string_equal(field(obj, "message"), "redis log");
+    assert_string_equal(field(obj, "component"), "redis");
+    assert_string_equal(field(obj, "level"), "info");
+    assert_string_equal(field(obj, "text"), "Received SIGTERM scheduling shutdown...");
+    json_object_put(obj);
+    obj = rewrite("7:signal-handler (1796374419)", &n);
+    assert_string_equal(field(obj, "message"), "unstructured output");
+    json_object_put(obj);
 }
 
 static void test_other_text_wrapped(void **state)
