@@ -131,6 +131,7 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
     enum outcome outcome;
     bool stored = false;
     double compute_ms = 0;
+    double waited_ms = -1;
     size_t body_len = 0;
     size_t len = 0;
     char *digits;
@@ -168,6 +169,8 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
                     respond_cached(ex, req.number, &hit, monotime_since_ms(waiting));
                     return;
                 }
+                /* The claim went away without a value, or the wait ran out. */
+                waited_ms = monotime_since_ms(waiting);
             } else if (claim[0] != '\0' &&
                        cache_get(&svc->cache, (unsigned long)req.number, &hit) == CACHE_HIT) {
                 /* Stored between our miss and our claim by a request now done. */
@@ -205,6 +208,8 @@ static void serve_factorial(struct http_exchange *ex, struct factorial_service *
     log_bool(&line, "cache_stored", stored);
     log_int(&line, "digits", (long long)len);
     log_ms(&line, "compute_ms", compute_ms);
+    if (waited_ms >= 0)
+        log_ms(&line, "waited_ms", waited_ms);
     log_end(&line);
 }
 

@@ -228,6 +228,7 @@ def test_waiting_request_computes_when_the_claim_goes_away(stack):
     assert redis_get(stack, f"factorial:{n}") == expected
     # Its own claim was released once the value was stored.
     assert redis_cli(stack, "EXISTS", f"factorial:lock:{n}") == "(integer) 0"
+    WAITED_THEN_COMPUTED.append(n)
 
 
 def test_forced_request_neither_waits_for_nor_touches_a_claim(stack):
@@ -241,6 +242,7 @@ def test_forced_request_neither_waits_for_nor_touches_a_claim(stack):
 
 COMPUTED_ONCE = []
 WAITED = []
+WAITED_THEN_COMPUTED = []
 
 
 BAD_REQUESTS = [
@@ -484,6 +486,11 @@ def test_zz_stop_is_clean_and_every_log_line_is_schema_json(stack):
         assert line["coalesced"] is True and line["cache"] == "hit", line
         assert line["waited_ms"] >= 400, line
         assert "compute_ms" not in line, line
+    for n in WAITED_THEN_COMPUTED:
+        # The wait shows in the line of the request that computed after it.
+        [line] = [r for r in records if r.get("number") == n and r["message"] == "request served"]
+        assert line["cache"] == "miss" and "compute_ms" in line, line
+        assert line["waited_ms"] >= 400, line
     # The 3000-character path: foo's line keeps 511 of it and says so.
     [cut] = [r for r in records if r["service"] == "foo" and r["message"] == "request served"
              and r["path"].startswith(stack.long_path_prefix)]
