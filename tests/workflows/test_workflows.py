@@ -30,10 +30,13 @@ MUTATIONS = {
         "workflow_text", f"{CHECKOUT} # {CHECKOUT_VERSION}", CHECKOUT, "release comment"),
     "pinned to a short SHA": (
         "workflow_text", CHECKOUT, CHECKOUT[:-1], "not pinned"),
-    "trigger branch renamed": (
-        "workflow_text", "branches: [master]", "branches: [main]", "trigger: push"),
-    "push on every branch": (
-        "workflow_text", "  push:\n    branches: [master]\n", "  push:\n", "trigger: push"),
+    "push only on main": (
+        "workflow_text", "branches: ['**']", "branches: [main]", "trigger: push"),
+    "push only on master": (
+        "workflow_text", "branches: ['**']", "branches: [master]", "trigger: push"),
+    "push on tags too": (
+        "workflow_text", "    branches: ['**']\n", "    branches: ['**']\n    tags: ['*']\n",
+        "trigger: push"),
     "pull_request_target": (
         "workflow_text", "  pull_request:\n", "  pull_request_target:\n", "pull_request_target"),
     "publish condition on main": (

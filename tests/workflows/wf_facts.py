@@ -3,8 +3,9 @@
 problems() reads the workflow, the Dockerfile and dependabot.yml as text and
 returns a list of broken facts (empty when all hold):
 
-- it runs on pushes to master, on pull requests and by hand, and never on
-  pull_request_target (which would hand secrets to a fork's code);
+- it runs on pushes to every branch (master too), on pull requests and by
+  hand, and never on pull_request_target (which would hand secrets to a
+  fork's code);
 - every `uses:` is pinned to a 40-character commit SHA with its release in a
   trailing comment;
 - permissions are declared for the workflow and for each job, read-only;
@@ -204,9 +205,12 @@ def check_triggers(wf, out):
     if not isinstance(on, dict):
         out.append("trigger: `on:` must be a mapping with push, pull_request, workflow_dispatch")
         return
+    # Every pushed branch is tested ("**" matches master too); what only
+    # master may do is checked job by job below.
     push = on.get("push") or {}
-    if push.get("branches") != [BRANCH] or "branches-ignore" in push or "tags" in push:
-        out.append(f"trigger: push must run on branch {BRANCH} only, got {push!r}")
+    if push.get("branches") != ["**"] or set(push) - {"branches"}:
+        out.append(f"trigger: push must run on every branch ({BRANCH} included) and nothing "
+                   f"else, got {push!r}")
     if "pull_request" not in on:
         out.append("trigger: pull requests must run the tests")
     if "workflow_dispatch" not in on:
