@@ -231,19 +231,62 @@ static size_t time_to_millis(char *text, size_t len)
     return len - 6;
 }
 
+/* A schema line as it is (repaired), newline added; 0 when it is not one. */
+static size_t pass_through(const char *line, size_t len, char *out, size_t cap)
+{
+    size_t n;
+
+    if (line[0] != '{' || cap == 0)
+        return 0;
+    n = time_to_millis(out, utf8_repair(line, len, out, cap - 1));
+    if (!is_schema_line(out, n))
+        return 0;
+    out[n++] = '\n';
+    return n;
+}
+
+/*
+ * Where the last schema-looking line starts inside line, 0 for nowhere.
+ * lighttpd writes its access log without blocking: when the pipe is full, a
+ * write stops part-way through a line, the rest is dropped, and the next
+ * write (ours or lighttpd's) runs on from there.
+ */
+static size_t joined_line_start(const char *line, size_t len)
+{
+    static const char head[] = "{\"time\":\"";
+
+    for (size_t i = len; i-- > 1;) {
+        if (line[i] == '{' && len - i >= sizeof(head) - 1 &&
+            memcmp(line + i, head, sizeof(head) - 1) == 0)
+            return i;
+    }
+    return 0;
+}
+
 size_t rewrite_line(const struct rewrite_ctx *ctx, const char *line, size_t len, int64_t now_ms,
                     char *out, size_t cap)
 {
+    size_t start;
+    size_t n;
+
     while (len > 0 && isspace((unsigned char)line[len - 1]))
         len--;
     if (len == 0)
         return 0;
-    if (line[0] == '{' && cap > 0) {
-        size_t n = time_to_millis(out, utf8_repair(line, len, out, cap - 1));
+    n = pass_through(line, len, out, cap);
+    if (n > 0)
+        return n;
+    /* A cut line with a whole one after it: the cut part is wrapped, the
+     * whole one kept as it is, instead of both lost in one wrapped text. */
+    start = joined_line_start(line, len);
+    if (start > 0) {
+        size_t head = wrap(ctx, line, start, now_ms, out, cap);
 
-        if (is_schema_line(out, n)) {
-            out[n++] = '\n';
-            return n;
+        if (head > 0) {
+            size_t tail = pass_through(line + start, len - start, out + head, cap - head);
+
+            if (tail > 0)
+                return head + tail;
         }
     }
     return wrap(ctx, line, len, now_ms, out, cap);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,52 @@ static void test_non_schema_json_wrapped(void **state)
     }
 }
 
+static void test_cut_line_followed_by_a_whole_one_is_split(void **state)
+{
+    const char *cut = "{\"time\":\"2026-12-04T09:08:48.055Z\",\"level\":\"info\",\"service\":"
+                      "\"factorial\",\"message\":\"http access\",\"user_agent\":\"xxxx";
+    const char *whole = "{\"time\":\"2026-12-04T09:08:48.057Z\",\"level\":\"info\",\"service\":"
+                        "\"factorial\",\"message\":\"request served\",\"status\":200}";
+    char line[512];
+    size_t n;
+    char *second;
+    json_object *first;
+
+    (void)state;
+    snprintf(line, sizeof(line), "%s%s", cut, whole);
+    n = rewrite_line(&ctx, line, strlen(line), NOW_MS, out, sizeof(out));
+    assert_true(n > 0 && out[n - 1] == '\n');
+    second = memchr(out, '\n', n - 1);
+    assert_non_null(second);
+    second++;
+    /* The whole line as it was; the cut part wrapped, its text kept. */
+    assert_int_equal((size_t)(out + n - second), strlen(whole) + 1);
+    assert_memory_equal(second, whole, strlen(whole));
+    first = json_tokener_parse(out);
+    assert_non_null(first);
+    assert_string_equal(field(first, "message"), "unstructured output");
+    assert_string_equal(field(first, "text"), cut);
+    json_object_put(first);
+}
+
+static void test_text_with_json_inside_stays_one_line(void **state)
+{
+    /* No whole schema line after the brace: nothing to split off. */
+    static const char *const lines[] = {
+        "note {\"time\":\"soon\"} and more",
+        "partial {\"time\":\"2026-12-04T09:08:48.057Z\",\"level\":\"info\"",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        size_t n;
+        json_object *obj = rewrite(lines[i], &n);
+
+        assert_string_equal(field(obj, "text"), lines[i]);
+        json_object_put(obj);
+    }
+}
+
 static void test_invalid_utf8_repaired(void **state)
 {
     const char *line = "{\"time\":\"2026-12-03T16:00:00.000Z\",\"level\":\"info\",\"service\":"
@@ -225,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_redis_log_wrapped),
         cmocka_unit_test(test_other_text_wrapped),
         cmocka_unit_test(test_non_schema_json_wrapped),
+        cmocka_unit_test(test_cut_line_followed_by_a_whole_one_is_split),
+        cmocka_unit_test(test_text_with_json_inside_stays_one_line),
         cmocka_unit_test(test_invalid_utf8_repaired),
         cmocka_unit_test(test_nanosecond_time_cut_to_millis),
         cmocka_unit_test(test_blank_lines_dropped),
