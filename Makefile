@@ -121,7 +121,7 @@ $(BIN)/foo: $(FOO_OBJS) $(GRPC_COMMON_OBJS) $(COMMON_OBJS)
 $(BIN)/factorial: $(FACTORIAL_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi json-c hiredis gmp)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(call pc_libs,fcgi json-c hiredis gmp) -lm
 
 # json-c is linked statically: the supervisor also runs in the Redis image,
 # which has no json-c of its own.
@@ -149,6 +149,7 @@ $(OBJ)/tests/%.o: tests/unit/%.c | $(PROTO_HDRS)
 
 $(BUILD)/tests/test_factorial_math: $(OBJ)/tests/test_factorial_math.o $(OBJ)/fcgi/factorial_math.o
 $(BUILD)/tests/test_factorial_math: LIBS = gmp
+$(BUILD)/tests/test_factorial_math: EXTRA_LIBS = -lm
 $(BUILD)/tests/test_factorial_request: $(OBJ)/tests/test_factorial_request.o \
 	$(OBJ)/fcgi/factorial_request.o $(OBJ)/common/json_strict.o
 $(BUILD)/tests/test_factorial_request: LIBS = json-c
@@ -164,14 +165,17 @@ $(BUILD)/tests/test_bar_handlers: $(OBJ)/tests/test_bar_handlers.o $(OBJ)/bar/ha
 $(BUILD)/tests/test_bar_handlers: LIBS = libprotobuf-c
 $(BUILD)/tests/test_rewrite: $(OBJ)/tests/test_rewrite.o $(OBJ)/supervisor/rewrite.o $(COMMON_OBJS)
 $(BUILD)/tests/test_rewrite: LIBS = json-c
-$(BUILD)/tests/test_cache_ttl: $(OBJ)/tests/test_cache_ttl.o $(OBJ)/fcgi/cache.o $(COMMON_OBJS)
-$(BUILD)/tests/test_cache_ttl: LIBS = hiredis
+$(BUILD)/tests/test_cache_ttl: $(OBJ)/tests/test_cache_ttl.o $(OBJ)/fcgi/cache.o \
+	$(OBJ)/fcgi/factorial_math.o $(COMMON_OBJS)
+$(BUILD)/tests/test_cache_ttl: LIBS = hiredis gmp
+$(BUILD)/tests/test_cache_ttl: EXTRA_LIBS = -lm
 $(BUILD)/tests/test_resolve: $(OBJ)/tests/test_resolve.o $(COMMON_OBJS)
 
 $(UNIT_BINS):
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(if $(LIBS),$(call pc_libs,$(LIBS))) $(call pc_libs,cmocka)
+	$(Q)$(CC) $(LDFLAGS_ALL) $^ -o $@ $(if $(LIBS),$(call pc_libs,$(LIBS))) $(EXTRA_LIBS) \
+		$(call pc_libs,cmocka)
 
 .PHONY: unit unit-run
 unit: ## Build and run the cmocka unit tests under ASan + UBSan

@@ -3,6 +3,7 @@
  */
 #include "cache.h"
 
+#include "factorial_math.h"
 #include "log.h"
 #include "monotime.h"
 #include "request_id.h"
@@ -243,7 +244,8 @@ enum cache_outcome cache_get(struct cache *cache, unsigned long n, struct cache_
         freeReplyObject(reply);
         return CACHE_UNAVAILABLE;
     }
-    if (reply->type != REDIS_REPLY_STRING || !all_digits(reply->str, reply->len)) {
+    if (reply->type != REDIS_REPLY_STRING || !all_digits(reply->str, reply->len) ||
+        !factorial_digits_plausible(n, reply->str, reply->len)) {
         if (reply->type != REDIS_REPLY_NIL) {
             struct log_line line;
 

@@ -151,10 +151,12 @@ def test_cache_miss_then_hit(stack):
 def test_force_recomputes_and_overwrites(stack):
     n = RUN_N + 1
     expected = str(math.factorial(n))
-    # A wrong value planted in the cache is served until forced out.
-    redis_cli(stack, "SET", f"factorial:{n}", "12345")
+    # A wrong value of the right shape (digit count, trailing zeros) passes
+    # the cache's check, and is served until forced out.
+    wrong = ("9" if expected[0] != "9" else "8") + expected[1:]
+    redis_set(stack, f"factorial:{n}", wrong)
     planted = post_factorial(stack, {"number": n}).json()
-    assert planted == {"number": n, "factorial": "12345", "cached": True}
+    assert planted == {"number": n, "factorial": wrong, "cached": True}
     forced = post_factorial(stack, {"number": n, "force": True}).json()
     assert forced == {"number": n, "factorial": expected, "cached": False}
     assert redis_get(stack, f"factorial:{n}") == expected
@@ -162,12 +164,16 @@ def test_force_recomputes_and_overwrites(stack):
     assert again == {"number": n, "factorial": expected, "cached": True}
 
 
-def test_corrupt_cache_value_is_replaced(stack):
+@pytest.mark.parametrize("planted", ["not digits", "12345", "0{right}", "{right}0",
+                                     "{right_short}"])
+def test_corrupt_cache_value_is_replaced(stack, planted):
     n = RUN_N + 2
-    redis_cli(stack, "SET", f"factorial:{n}", "not digits")
+    right = str(math.factorial(n))
+    value = planted.format(right=right, right_short=right[:10] + right[11:])
+    redis_set(stack, f"factorial:{n}", value)
     body = post_factorial(stack, {"number": n}).json()
-    assert body == {"number": n, "factorial": str(math.factorial(n)), "cached": False}
-    assert redis_get(stack, f"factorial:{n}") == str(math.factorial(n))
+    assert body == {"number": n, "factorial": right, "cached": False}
+    assert redis_get(stack, f"factorial:{n}") == right
 
 
 def test_concurrent_misses_compute_once(stack):

@@ -83,6 +83,67 @@ static void test_large_values(void **state)
     expect_shape(100000, 456574, "28242294079603478742");
 }
 
+static void test_true_values_are_plausible(void **state)
+{
+    (void)state;
+    for (unsigned long n = 0; n <= 2000; n++) {
+        size_t len;
+        char *digits = factorial_decimal(n, &len);
+
+        assert_non_null(digits);
+        if (!factorial_digits_plausible(n, digits, len))
+            fail_msg("%lu! judged implausible", n);
+        free(digits);
+    }
+}
+
+static void test_wrong_values_are_not(void **state)
+{
+    (void)state;
+    assert_false(factorial_digits_plausible(10, "12345", 5));
+    assert_false(factorial_digits_plausible(11, "0039916800", 10));
+    assert_false(factorial_digits_plausible(0, "0", 1));
+    assert_false(factorial_digits_plausible(5, "1200", 4));     /* a zero too many */
+    assert_false(factorial_digits_plausible(10, "3628801", 7)); /* too few zeros */
+    for (unsigned long n = 10; n <= 2000; n += 7) {
+        size_t len;
+        char *digits = factorial_decimal(n, &len);
+        char *copy = malloc(len + 2);
+
+        assert_non_null(digits);
+        assert_non_null(copy);
+        /* One digit missing from the middle, or one more there. */
+        memcpy(copy, digits, len / 2);
+        memcpy(copy + len / 2, digits + len / 2 + 1, len - len / 2 - 1);
+        assert_false(factorial_digits_plausible(n, copy, len - 1));
+        memcpy(copy, digits, len / 2);
+        copy[len / 2] = '7';
+        memcpy(copy + len / 2 + 1, digits + len / 2, len - len / 2);
+        assert_false(factorial_digits_plausible(n, copy, len + 1));
+        /* Wrong in a digit but not in the count or the zeros: passes, by design. */
+        memcpy(copy, digits, len);
+        copy[0] = copy[0] == '9' ? '8' : '9';
+        assert_true(factorial_digits_plausible(n, copy, len));
+        free(copy);
+        free(digits);
+    }
+}
+
+static void test_digit_count_holds_at_the_largest_n(void **state)
+{
+    /* 1e7! has 65657060 digits, 2499999 of them trailing zeros. */
+    const size_t len = 65657060, zeros = 2499999;
+    char *digits = malloc(len + 1);
+
+    (void)state;
+    assert_non_null(digits);
+    memset(digits, '3', len - zeros);
+    memset(digits + len - zeros, '0', zeros);
+    assert_true(factorial_digits_plausible(10000000, digits, len));
+    assert_false(factorial_digits_plausible(10000000, digits + 1, len - 1));
+    free(digits);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +151,9 @@ int main(void)
         cmocka_unit_test(test_64_bit_boundary),
         cmocka_unit_test(test_66_and_123),
         cmocka_unit_test(test_large_values),
+        cmocka_unit_test(test_true_values_are_plausible),
+        cmocka_unit_test(test_wrong_values_are_not),
+        cmocka_unit_test(test_digit_count_holds_at_the_largest_n),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
