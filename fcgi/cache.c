@@ -9,8 +9,11 @@
 #include "request_id.h"
 #include "resolve.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define BACKOFF_MIN_MS 100
@@ -89,14 +92,87 @@ static void cache_fail(struct cache *cache, const char *error)
     cache->backoff_ms = ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
 }
 
+/* Milliseconds left of timeout_ms since start; 0 once it has passed. */
+static long left_ms(struct timespec start, long timeout_ms)
+{
+    double left = (double)timeout_ms - monotime_since_ms(start);
+
+    return left > 0 ? (long)left + 1 : 0;
+}
+
+/* Waits until fd is ready for events or the deadline passes. */
+static bool ready_before(int fd, short events, struct timespec start, long timeout_ms)
+{
+    for (;;) {
+        struct pollfd pfd = {fd, events, 0};
+        long left = left_ms(start, timeout_ms);
+        int n;
+
+        if (left == 0)
+            return false;
+        n = poll(&pfd, 1, (int)left);
+        if (n > 0)
+            return true;
+        if (n == 0 || errno != EINTR)
+            return false;
+    }
+}
+
+/*
+ * Sends one command and reads its whole reply within timeout_ms. hiredis'
+ * own timeout is the socket's, per read and write: a Redis that answers a
+ * byte at a time would hold a request for as long as it likes. Here every
+ * read waits for data first with what is left of the deadline, and the one
+ * write that may block gets that as its send timeout. NULL on a timeout or
+ * an I/O error (ctx->errstr says which); the context is then unusable.
+ */
+static redisReply *roundtrip(redisContext *ctx, long timeout_ms, int argc, const char **argv,
+                             const size_t *lens)
+{
+    struct timespec start = monotime_now();
+    void *reply = NULL;
+    int done = 0;
+
+    if (redisAppendCommandArgv(ctx, argc, argv, lens) != REDIS_OK)
+        return NULL;
+    while (!done) {
+        long left = left_ms(start, timeout_ms);
+        struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
+
+        if (left == 0 || !ready_before(ctx->fd, POLLOUT, start, timeout_ms) ||
+            setsockopt(ctx->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+            goto timed_out;
+        if (redisBufferWrite(ctx, &done) != REDIS_OK)
+            return NULL;
+    }
+    for (;;) {
+        if (redisGetReplyFromReader(ctx, &reply) != REDIS_OK)
+            return NULL;
+        if (reply != NULL)
+            return reply;
+        if (!ready_before(ctx->fd, POLLIN, start, timeout_ms))
+            goto timed_out;
+        if (redisBufferRead(ctx) != REDIS_OK)
+            return NULL;
+    }
+
+timed_out:
+    snprintf(ctx->errstr, sizeof(ctx->errstr), "no whole reply within %ld ms", timeout_ms);
+    ctx->err = REDIS_ERR_IO;
+    return NULL;
+}
+
 static bool authenticate(struct cache *cache)
 {
+    const char *argv[2] = {"AUTH", cache->password};
+    size_t lens[2] = {4, 0};
     redisReply *reply;
     bool ok;
 
     if (cache->password == NULL)
         return true;
-    reply = redisCommand(cache->ctx, "AUTH %s", cache->password);
+    lens[1] = strlen(cache->password);
+    reply = roundtrip(cache->ctx, cache->timeout_ms, 2, argv, lens);
     ok = reply != NULL && reply->type == REDIS_REPLY_STATUS;
     if (reply != NULL)
         freeReplyObject(reply);
@@ -185,7 +261,7 @@ static redisReply *command(struct cache *cache, int argc, const char **argv, con
 
     if (ctx == NULL)
         return NULL;
-    reply = redisCommandArgv(ctx, argc, argv, lens);
+    reply = roundtrip(ctx, cache->timeout_ms, argc, argv, lens);
     if (reply == NULL) {
         char error[128];
 
