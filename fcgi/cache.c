@@ -93,7 +93,7 @@ static void cache_fail(struct cache *cache, const char *error)
 }
 
 /* Milliseconds left of timeout_ms since start; 0 once it has passed. */
-static long left_ms(struct timespec start, long timeout_ms)
+static long ms_left(struct timespec start, long timeout_ms)
 {
     double left = (double)timeout_ms - monotime_since_ms(start);
 
@@ -105,7 +105,7 @@ static bool ready_before(int fd, short events, struct timespec start, long timeo
 {
     for (;;) {
         struct pollfd pfd = {fd, events, 0};
-        long left = left_ms(start, timeout_ms);
+        long left = ms_left(start, timeout_ms);
         int n;
 
         if (left == 0)
@@ -136,7 +136,7 @@ static redisReply *roundtrip(redisContext *ctx, long timeout_ms, int argc, const
     if (redisAppendCommandArgv(ctx, argc, argv, lens) != REDIS_OK)
         return NULL;
     while (!done) {
-        long left = left_ms(start, timeout_ms);
+        long left = ms_left(start, timeout_ms);
         struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
 
         if (left == 0 || !ready_before(ctx->fd, POLLOUT, start, timeout_ms) ||
