@@ -43,6 +43,66 @@ static void handle_get_bar(const uint8_t *request, size_t request_len, struct ba
     reply->details = "";
 }
 
+/* One varint at *pos; false when it runs past len or 10 bytes. */
+static bool read_varint(const uint8_t *msg, size_t len, size_t *pos, uint64_t *value)
+{
+    *value = 0;
+    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
+        uint8_t byte = msg[(*pos)++];
+
+        *value |= (uint64_t)(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The length of field 1 (the service name) as sent, its last occurrence (as
+ * protobuf-c reads it): 0 when absent, -1 when the bytes cannot be walked.
+ * protobuf-c hands the name over as a C string, so "name\0x" would read as
+ * "name"; comparing the two lengths tells.
+ */
+static long long sent_service_len(const uint8_t *msg, size_t len)
+{
+    long long found = 0;
+    size_t pos = 0;
+
+    while (pos < len) {
+        uint64_t key;
+        uint64_t n;
+
+        if (!read_varint(msg, len, &pos, &key))
+            return -1;
+        switch (key & 7) {
+        case 0: /* varint */
+            if (!read_varint(msg, len, &pos, &n))
+                return -1;
+            break;
+        case 1: /* 64-bit */
+            if (len - pos < 8)
+                return -1;
+            pos += 8;
+            break;
+        case 2: /* length-delimited */
+            if (!read_varint(msg, len, &pos, &n) || n > len - pos)
+                return -1;
+            if (key >> 3 == 1)
+                found = (long long)n;
+            pos += (size_t)n;
+            break;
+        case 5: /* 32-bit */
+            if (len - pos < 4)
+                return -1;
+            pos += 4;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return found;
+}
+
 static void handle_health_check(const uint8_t *request, size_t request_len, bool serving,
                                 struct bar_reply *reply)
 {
@@ -55,8 +115,10 @@ static void handle_health_check(const uint8_t *request, size_t request_len, bool
         reply_error(reply, GRPC_STATUS_INVALID_ARGUMENT, "malformed HealthCheckRequest");
         return;
     }
-    /* The empty name asks about the server as a whole. */
-    known = req->service[0] == '\0' || strcmp(req->service, BAR_SERVICE_NAME) == 0;
+    /* The empty name asks about the server as a whole. A name holding a
+     * NUL is none of ours, whatever its C-string prefix says. */
+    known = sent_service_len(request, request_len) == (long long)strlen(req->service) &&
+            (req->service[0] == '\0' || strcmp(req->service, BAR_SERVICE_NAME) == 0);
     grpc__health__v1__health_check_request__free_unpacked(req, NULL);
     if (!known) {
         reply_error(reply, GRPC_STATUS_NOT_FOUND, "unknown service");

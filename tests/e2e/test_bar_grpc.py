@@ -92,6 +92,9 @@ def test_health_check(bar):
     assert bar.call(HEALTH, health_request("")) == (grpc.StatusCode.OK, SERVING, "")
     assert bar.call(HEALTH, health_request("bar.v1.BarService"))[1] == SERVING
     assert bar.call(HEALTH, health_request("nope"))[0] == grpc.StatusCode.NOT_FOUND
+    # A name with a NUL in it is not ours, whatever comes before the NUL.
+    assert bar.call(HEALTH, health_request("bar.v1.BarService\0x"))[0] == grpc.StatusCode.NOT_FOUND
+    assert bar.call(HEALTH, health_request("\0"))[0] == grpc.StatusCode.NOT_FOUND
 
 
 def test_sigterm_goes_not_serving_first_then_exits_zero(tmp_path):

@@ -88,6 +88,32 @@ static void test_health(void **state)
     assert_int_equal(status, GRPC_STATUS_NOT_FOUND);
 }
 
+static grpc_status_code health_of_bytes(const uint8_t *packed, size_t len)
+{
+    struct bar_reply reply;
+
+    call(BAR_METHOD_HEALTH_CHECK, packed, len, true, &reply);
+    return reply.status;
+}
+
+static void test_health_name_with_nul(void **state)
+{
+    /* Field 1, length-delimited: "bar.v1.BarService\0xyz", then "\0any". */
+    static const uint8_t with_nul[] = {0x0a, 21,  'b', 'a', 'r', '.', 'v', '1', '.', 'B', 'a', 'r',
+                                       'S',  'e', 'r', 'v', 'i', 'c', 'e', 0,   'x', 'y', 'z'};
+    static const uint8_t only_nul[] = {0x0a, 4, 0, 'a', 'n', 'y'};
+    /* An unknown varint field 2 beside an empty name: still the server. */
+    static const uint8_t unknown_field[] = {0x10, 0x96, 0x01};
+    /* The name twice: the last one counts, as protobuf-c reads it. */
+    static const uint8_t twice[] = {0x0a, 1, 'x', 0x0a, 0};
+
+    (void)state;
+    assert_int_equal(health_of_bytes(with_nul, sizeof(with_nul)), GRPC_STATUS_NOT_FOUND);
+    assert_int_equal(health_of_bytes(only_nul, sizeof(only_nul)), GRPC_STATUS_NOT_FOUND);
+    assert_int_equal(health_of_bytes(unknown_field, sizeof(unknown_field)), GRPC_STATUS_OK);
+    assert_int_equal(health_of_bytes(twice, sizeof(twice)), GRPC_STATUS_OK);
+}
+
 static void test_unknown_method(void **state)
 {
     struct bar_reply reply;
@@ -104,9 +130,8 @@ static void test_unknown_method(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get_bar),
-        cmocka_unit_test(test_malformed_request),
-        cmocka_unit_test(test_health),
+        cmocka_unit_test(test_get_bar),        cmocka_unit_test(test_malformed_request),
+        cmocka_unit_test(test_health),         cmocka_unit_test(test_health_name_with_nul),
         cmocka_unit_test(test_unknown_method),
     };
 
