@@ -23,7 +23,8 @@ class TricklingRedis:
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
-        threading.Thread(target=self.accept, daemon=True).start()
+        self.acceptor = threading.Thread(target=self.accept, daemon=True)
+        self.acceptor.start()
 
     def accept(self):
         self.sock.settimeout(0.2)
@@ -51,7 +52,9 @@ class TricklingRedis:
                     return
 
     def close(self):
+        # The acceptor wakes within its 0.2 s timeout and sees the stop.
         self.stop.set()
+        self.acceptor.join(5)
         self.sock.close()
 
 
