@@ -90,8 +90,10 @@ static json_object *parse_strict(const char *body, size_t len, long *keys,
     }
     json_tokener_free(tok);
     if (jerr != json_tokener_success) {
+        /* The grammar was checked already: what is left is UTF-8. */
         json_object_put(root);
-        fail(err, 400, "body is not valid JSON: %s", json_tokener_error_desc(jerr));
+        fail(err, 400, "body is not valid JSON: %s at byte %zu", json_tokener_error_desc(jerr),
+             end);
         return NULL;
     }
 

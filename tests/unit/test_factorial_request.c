@@ -87,6 +87,7 @@ static const struct bad_case bad_cases[] = {
     {"{\"n\\u00fcmber\": 5}", 0, 400, "unknown field"},
     {"{\"number\": 5}\0", 14, 400, "not valid JSON"},
     {"{\"\xff\": 5}", 0, 400, "not valid JSON"},
+    {"{\"number\": 5, \"\xff\": 1}", 0, 400, "invalid utf-8 string at byte 15"},
     {"{\"number\": [[[[[[[[1]]]]]]]]}", 0, 400, "not valid JSON"},
 };
 
