@@ -3,7 +3,7 @@
  */
 #include "resolve.h"
 
-#include "monotime.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ static void abandon(struct lookup *lk)
 
 int resolve_tcp(const char *host, int port, long timeout_ms, struct addrinfo **res)
 {
-    struct timespec start = monotime_now();
+    struct deadline dl = deadline_in(timeout_ms);
     struct gaicb *list[1];
     struct lookup *lk;
     int rc;
@@ -90,18 +90,18 @@ int resolve_tcp(const char *host, int port, long timeout_ms, struct addrinfo **r
         return rc;
     }
     for (;;) {
-        double left_ms = (double)timeout_ms - monotime_since_ms(start);
+        long left_ms = deadline_left_ms(&dl);
         struct timespec wait;
 
         rc = gai_error(&lk->cb);
         if (rc != EAI_INPROGRESS)
             break;
-        if (left_ms <= 0) {
+        if (left_ms == 0) {
             abandon(lk);
             return EAI_AGAIN;
         }
         wait.tv_sec = (time_t)(left_ms / 1000);
-        wait.tv_nsec = (long)((left_ms - (double)wait.tv_sec * 1000) * 1e6);
+        wait.tv_nsec = (left_ms % 1000) * 1000000L;
         /* Returns early on completion, on a signal, or at the timeout. */
         (void)gai_suspend((const struct gaicb *const *)list, 1, &wait);
     }

@@ -3,13 +3,13 @@
  */
 #include "cache.h"
 
+#include "deadline.h"
 #include "factorial_math.h"
 #include "log.h"
 #include "monotime.h"
 #include "request_id.h"
 #include "resolve.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,32 +92,6 @@ static void cache_fail(struct cache *cache, const char *error)
     cache->backoff_ms = ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms * 2;
 }
 
-/* Milliseconds left of timeout_ms since start; 0 once it has passed. */
-static long ms_left(struct timespec start, long timeout_ms)
-{
-    double left = (double)timeout_ms - monotime_since_ms(start);
-
-    return left > 0 ? (long)left + 1 : 0;
-}
-
-/* Waits until fd is ready for events or the deadline passes. */
-static bool ready_before(int fd, short events, struct timespec start, long timeout_ms)
-{
-    for (;;) {
-        struct pollfd pfd = {fd, events, 0};
-        long left = ms_left(start, timeout_ms);
-        int n;
-
-        if (left == 0)
-            return false;
-        n = poll(&pfd, 1, (int)left);
-        if (n > 0)
-            return true;
-        if (n == 0 || errno != EINTR)
-            return false;
-    }
-}
-
 /*
  * Sends one command and reads its whole reply within timeout_ms. hiredis'
  * own timeout is the socket's, per read and write: a Redis that answers a
@@ -129,17 +103,17 @@ static bool ready_before(int fd, short events, struct timespec start, long timeo
 static redisReply *roundtrip(redisContext *ctx, long timeout_ms, int argc, const char **argv,
                              const size_t *lens)
 {
-    struct timespec start = monotime_now();
+    struct deadline dl = deadline_in(timeout_ms);
     void *reply = NULL;
     int done = 0;
 
     if (redisAppendCommandArgv(ctx, argc, argv, lens) != REDIS_OK)
         return NULL;
     while (!done) {
-        long left = ms_left(start, timeout_ms);
+        long left = deadline_left_ms(&dl);
         struct timeval tv = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
 
-        if (left == 0 || !ready_before(ctx->fd, POLLOUT, start, timeout_ms) ||
+        if (left == 0 || deadline_poll(ctx->fd, POLLOUT, &dl) == 0 ||
             setsockopt(ctx->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
             goto timed_out;
         if (redisBufferWrite(ctx, &done) != REDIS_OK)
@@ -150,7 +124,7 @@ static redisReply *roundtrip(redisContext *ctx, long timeout_ms, int argc, const
             return NULL;
         if (reply != NULL)
             return reply;
-        if (!ready_before(ctx->fd, POLLIN, start, timeout_ms))
+        if (deadline_poll(ctx->fd, POLLIN, &dl) == 0)
             goto timed_out;
         if (redisBufferRead(ctx) != REDIS_OK)
             return NULL;
@@ -186,12 +160,12 @@ static bool authenticate(struct cache *cache)
  */
 static bool connect_before_deadline(struct cache *cache)
 {
-    struct timespec start = monotime_now();
+    struct deadline dl = deadline_in(cache->connect_timeout_ms);
     char error[128] = "no address";
     struct addrinfo *addrs;
     int rc;
 
-    rc = resolve_tcp(cache->addr.host, cache->addr.port, cache->connect_timeout_ms, &addrs);
+    rc = resolve_tcp(cache->addr.host, cache->addr.port, deadline_left_ms(&dl), &addrs);
     if (rc != 0) {
         /* The host is in the line already (redis_host). */
         snprintf(error, sizeof(error), "cannot resolve the host: %s",
@@ -200,10 +174,10 @@ static bool connect_before_deadline(struct cache *cache)
         return false;
     }
     for (struct addrinfo *ai = addrs; ai != NULL; ai = ai->ai_next) {
-        long left_ms = cache->connect_timeout_ms - (long)monotime_since_ms(start);
+        long left_ms = deadline_left_ms(&dl);
         char host[64];
 
-        if (left_ms <= 0) {
+        if (left_ms == 0) {
             snprintf(error, sizeof(error), "connect timeout");
             break;
         }

@@ -8,8 +8,8 @@
  *        bounds the whole check: the name lookup, every connect attempt, every read)
  */
 #include "config.h"
+#include "deadline.h"
 #include "log.h"
-#include "monotime.h"
 #include "resolve.h"
 
 #include <errno.h>
@@ -22,32 +22,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* The one deadline of the whole check. */
-static struct timespec started;
-static double budget_ms;
-
 /* Waits for fd to become ready for events; false once the deadline passed. */
-static bool wait_for(int fd, short events)
+static bool wait_for(int fd, short events, const struct deadline *dl)
 {
-    struct pollfd pfd = {fd, events, 0};
-    int n;
-
-    do {
-        double left = budget_ms - monotime_since_ms(started);
-
-        if (left <= 0)
-            return false;
-        n = poll(&pfd, 1, (int)left + 1);
-    } while (n < 0 && errno == EINTR);
-    return n == 1 && (pfd.revents & events) != 0;
+    return (deadline_poll(fd, events, dl) & events) != 0;
 }
 
-static int connect_before_deadline(const struct config_hostport *addr)
+static int connect_before_deadline(const struct config_hostport *addr, const struct deadline *dl)
 {
     struct addrinfo *res = NULL;
     int fd = -1;
 
-    if (resolve_tcp(addr->host, addr->port, (long)budget_ms, &res) != 0)
+    if (resolve_tcp(addr->host, addr->port, deadline_left_ms(dl), &res) != 0)
         return -1;
     for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
         int err = 0;
@@ -58,7 +44,7 @@ static int connect_before_deadline(const struct config_hostport *addr)
             continue;
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
             break;
-        if (errno != EINPROGRESS || !wait_for(fd, POLLOUT) ||
+        if (errno != EINPROGRESS || !wait_for(fd, POLLOUT, dl) ||
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
             close(fd);
             fd = -1;
@@ -83,13 +69,15 @@ static int parse_status_line(const char *line)
     return (int)status;
 }
 
-static int probe(const struct config_hostport *addr, const char *path)
+/* The whole check, lookup to status line, within one deadline. */
+static int probe(const struct config_hostport *addr, const char *path, long timeout_ms)
 {
+    struct deadline dl = deadline_in(timeout_ms);
     /* An IPv6 address goes in brackets in Host, as in a URL. */
     bool v6 = strchr(addr->host, ':') != NULL;
     char request[512];
     int status = 0;
-    int fd = connect_before_deadline(addr);
+    int fd = connect_before_deadline(addr, &dl);
     int n;
 
     if (fd < 0)
@@ -101,7 +89,7 @@ static int probe(const struct config_hostport *addr, const char *path)
         size_t got = 0;
 
         /* Only the status line matters: "HTTP/1.0 200 OK". */
-        while (got < sizeof(response) - 1 && wait_for(fd, POLLIN)) {
+        while (got < sizeof(response) - 1 && wait_for(fd, POLLIN, &dl)) {
             ssize_t r = recv(fd, response + got, sizeof(response) - 1 - got, 0);
 
             if (r <= 0)
@@ -135,9 +123,7 @@ int main(int argc, char **argv)
     if (!config_long("HTTP_HEALTHCHECK_TIMEOUT_MS", 1000, 1, 60000, &timeout_ms))
         return 2;
 
-    started = monotime_now();
-    budget_ms = (double)timeout_ms;
-    status = probe(&addr, path);
+    status = probe(&addr, path, timeout_ms);
 
     log_begin(&line, status == 200 ? LOG_LEVEL_INFO : LOG_LEVEL_ERROR, "health check");
     log_str(&line, "target", target);
