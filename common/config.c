@@ -129,24 +129,27 @@ bool config_long(const char *name, long def, long min, long max, long *out)
     return false;
 }
 
-bool config_hostport(const char *name, const char *def, struct config_hostport *out)
+/* An address variable read with parse; expected says the accepted forms. */
+static bool config_address(const char *name, const char *def, struct config_hostport *out,
+                           bool (*parse)(const char *, struct config_hostport *),
+                           const char *expected)
 {
     const char *value = config_str(name, def);
 
-    if (value != NULL && config_parse_hostport(value, out))
+    if (value != NULL && parse(value, out))
         return true;
-    log_invalid(name, value, "host:port, [ipv6]:port or :port");
+    log_invalid(name, value, expected);
     return false;
+}
+
+bool config_hostport(const char *name, const char *def, struct config_hostport *out)
+{
+    return config_address(name, def, out, config_parse_hostport, "host:port, [ipv6]:port or :port");
 }
 
 bool config_dest(const char *name, const char *def, struct config_hostport *out)
 {
-    const char *value = config_str(name, def);
-
-    if (value != NULL && config_parse_dest(value, out))
-        return true;
-    log_invalid(name, value, "host:port or [ipv6]:port");
-    return false;
+    return config_address(name, def, out, config_parse_dest, "host:port or [ipv6]:port");
 }
 
 bool config_log_level(void)
