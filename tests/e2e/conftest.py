@@ -3,7 +3,9 @@
 import json
 import os
 import pathlib
+import socket
 import sys
+import threading
 import urllib.error
 import urllib.request
 
@@ -44,6 +46,41 @@ def post_factorial(stack, payload, content_type="application/json", timeout=10):
     body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
     headers = {"Content-Type": content_type} if content_type else {}
     return request("POST", stack.factorial_url + "/factorial", body, headers, timeout)
+
+
+class Listener:
+    """A TCP server on loopback that answers each connection with handler."""
+
+    def __init__(self, handler, family=socket.AF_INET, host="127.0.0.1"):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.handler = handler
+        self.requests = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(4096))
+                    self.handler(conn, self.stop)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,60 +6,33 @@ import json
 import os
 import socket
 import subprocess
-import threading
 import time
 
-from conftest import BIN_DIR, ROOT, request
+from conftest import BIN_DIR, ROOT, Listener, request
 import logcheck
 import stack as stack_mod
 
 
-class TricklingRedis:
-    """Answers every command with +OK, one byte every 150 ms."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.acceptor = threading.Thread(target=self.accept, daemon=True)
-        self.acceptor.start()
-
-    def accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
-
-    def serve(self, conn):
-        conn.settimeout(0.5)
-        with conn:
-            while not self.stop.is_set():
-                try:
-                    if not conn.recv(65536):
-                        return
-                    for byte in b"+OK\r\n":
-                        if self.stop.wait(0.15):
-                            return
-                        conn.sendall(bytes([byte]))
-                except socket.timeout:
-                    continue
-                except OSError:
+def trickle_ok(conn, stop):
+    """A Redis that answers every command with +OK, one byte every 150 ms
+    (run by Listener, which has read the first command already)."""
+    pending = True
+    while not stop.is_set():
+        if pending:
+            for byte in b"+OK\r\n":
+                if stop.wait(0.15):
                     return
-
-    def close(self):
-        # The acceptor wakes within its 0.2 s timeout and sees the stop.
-        self.stop.set()
-        self.acceptor.join(5)
-        self.sock.close()
+                conn.sendall(bytes([byte]))
+        try:
+            pending = bool(conn.recv(65536))
+        except socket.timeout:
+            continue
+        if not pending:
+            return
 
 
 def test_a_trickling_redis_costs_a_request_the_command_timeout(tmp_path):
-    redis = TricklingRedis()
+    redis = Listener(trickle_ok)
     port = stack_mod.free_port()
     env = dict(os.environ, FOOBAR_BIN_DIR=str(BIN_DIR), FOOBAR_RUN_DIR=str(tmp_path),
                FACTORIAL_LISTEN=f"127.0.0.1:{port}", FACTORIAL_PROCS="1",

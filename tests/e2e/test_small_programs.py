@@ -5,12 +5,11 @@ and against servers that misbehave, and the supervisor's options."""
 import os
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, Listener
 import stack as stack_mod
 
 
@@ -21,41 +20,6 @@ def run_check(program, *args, timeout_ms=None, limit=10):
         env["BAR_HEALTHCHECK_TIMEOUT_MS"] = str(timeout_ms)
     return subprocess.run([str(BIN_DIR / program), *args], env=env, capture_output=True,
                           text=True, timeout=limit, check=False)
-
-
-class Listener:
-    """A TCP server on loopback that answers each connection with handler."""
-
-    def __init__(self, handler, family=socket.AF_INET, host="127.0.0.1"):
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.bind((host, 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        self.handler = handler
-        self.requests = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        self.sock.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    self.requests.append(conn.recv(4096))
-                    self.handler(conn, self.stop)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
 
 
 def test_http_check_passes_on_a_healthy_service(stack):
