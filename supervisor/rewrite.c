@@ -210,6 +210,10 @@ static size_t wrap(const struct rewrite_ctx *ctx, const char *line, size_t len, 
     return n;
 }
 
+/* How every schema line of ours and lighttpd's begins. */
+static const char time_head[] = "{\"time\":\"";
+#define TIME_HEAD_LEN (sizeof(time_head) - 1)
+
 /*
  * Cuts a leading "time" with nanoseconds (lighttpd's access log) to the
  * schema's milliseconds, in place: {"time":"2026-12-03T16:00:00.123456789Z"
@@ -217,10 +221,9 @@ static size_t wrap(const struct rewrite_ctx *ctx, const char *line, size_t len, 
  */
 static size_t time_to_millis(char *text, size_t len)
 {
-    static const char head[] = "{\"time\":\"";
-    size_t frac = sizeof(head) - 1 + 20; /* after "YYYY-MM-DDTHH:MM:SS." */
+    size_t frac = TIME_HEAD_LEN + 20; /* after "YYYY-MM-DDTHH:MM:SS." */
 
-    if (len < frac + 11 || memcmp(text, head, sizeof(head) - 1) != 0 || text[frac - 1] != '.' ||
+    if (len < frac + 11 || memcmp(text, time_head, TIME_HEAD_LEN) != 0 || text[frac - 1] != '.' ||
         text[frac + 9] != 'Z' || text[frac + 10] != '"')
         return len;
     for (size_t i = frac; i < frac + 9; i++) {
@@ -253,11 +256,9 @@ static size_t pass_through(const char *line, size_t len, char *out, size_t cap)
  */
 static size_t joined_line_start(const char *line, size_t len)
 {
-    static const char head[] = "{\"time\":\"";
-
     for (size_t i = len; i-- > 1;) {
-        if (line[i] == '{' && len - i >= sizeof(head) - 1 &&
-            memcmp(line + i, head, sizeof(head) - 1) == 0)
+        if (line[i] == '{' && len - i >= TIME_HEAD_LEN &&
+            memcmp(line + i, time_head, TIME_HEAD_LEN) == 0)
             return i;
     }
     return 0;
